@@ -1,0 +1,60 @@
+"""Exceptions of tokmem-agents.
+
+Every error a user can cause is a :class:`TokMemError` subclass carrying a one-line message that
+names the file, the field and what was expected. The CLI maps :class:`UserInputError` subclasses to
+exit code 2 and any other :class:`TokMemError` to exit code 1.
+"""
+
+from __future__ import annotations
+
+
+class TokMemError(Exception):
+    """Base class of every error raised on purpose by tokmem-agents."""
+
+    exit_code: int = 1
+
+
+class UserInputError(TokMemError):
+    """Bad input from the user: a spec, a data file, a bank, an argument (CLI exit code 2)."""
+
+    exit_code = 2
+
+
+class SpecError(UserInputError):
+    """A tool spec file is malformed or its examples do not match its parameters."""
+
+
+class DataError(UserInputError):
+    """A JSONL training or evaluation file is malformed."""
+
+
+class BankError(UserInputError):
+    """A memory bank directory or exported tool file is missing, corrupt or inconsistent."""
+
+
+class BackboneMismatchError(BankError):
+    """A bank (or exported tool) was trained on a different backbone than the one loaded."""
+
+
+class BackboneError(UserInputError):
+    """The backbone model cannot be found or loaded."""
+
+
+class BankBusyError(TokMemError):
+    """Another process holds the writer lock of a bank for longer than we were willing to wait."""
+
+
+class UnknownToolError(UserInputError):
+    """A tool name is not in the bank (or not in the procedure registry)."""
+
+
+class ProcedureError(TokMemError):
+    """A procedure failed or was refused (bad arguments, sandbox violation, timeout)."""
+
+
+class DecodingLimitError(TokMemError):
+    """A decoding limit (calls, tokens per call, wall-clock budget) was hit."""
+
+
+class TrainingInterrupted(TokMemError):
+    """Training was interrupted (Ctrl-C); the bank on disk was left as it was."""

@@ -1,0 +1,300 @@
+"""Learning tools: only the new memory rows receive gradients; the backbone and old rows stay frozen.
+
+Each example becomes ``chat_template(user: query) + [mem_a] json(args_a) [mem_b] json(args_b) ... <end>``
+with next-token cross entropy on the assistant side only. A no-tool example (no calls) adds the
+loss ``-log P(first assistant token is not a memory token)``, teaching the bank not to fire.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .backbone import Backbone
+from .config import TrainConfig
+from .data import Example, check_examples, spec_examples, synthesize_compositional
+from .errors import BankError, SpecError
+from .lm import MemoryLM
+from .memory import LearnedTool, MemoryBank, init_vectors
+from .specs import ToolSpec, check_unique
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """One optimiser step, reported to a progress callback."""
+
+    step: int
+    total_steps: int
+    epoch: int
+    loss: float
+    examples_done: int
+    total_examples: int
+    elapsed: float
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples_done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+@dataclass
+class TrainStats:
+    """Summary of one :func:`learn` call."""
+
+    tools: list[str]
+    examples: int
+    steps: int
+    seconds: float
+    final_loss: float
+    per_tool: dict[str, dict[str, Any]] = field(default_factory=dict)
+    epochs: int = 1
+
+    @property
+    def examples_per_second(self) -> float:
+        """Training throughput (examples processed per second, all epochs)."""
+        return self.examples * self.epochs / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A tokenised training example."""
+
+    ids: list[int]
+    prompt_len: int
+    tools: tuple[str, ...]
+
+    @property
+    def no_tool(self) -> bool:
+        return not self.tools
+
+
+def encode_example(backbone: Backbone, ex: Example, token_index: Mapping[str, int]) -> Encoded:
+    """Token ids of ``prompt + [mem] json(args) ... <end>`` (no-tool examples: the prompt only)."""
+    prompt = backbone.prompt_ids(ex.query)
+    target: list[int] = []
+    for call in ex.calls:
+        target.append(backbone.base_vocab + token_index[call.name])
+        target.extend(backbone.tokenizer(json.dumps(call.arguments, ensure_ascii=False), add_special_tokens=False)["input_ids"])
+    if ex.calls:
+        target.append(backbone.end_token_ids[0])
+    return Encoded(prompt + target, len(prompt), tuple(c.name for c in ex.calls))
+
+
+def _collate(batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(e.ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for r, e in enumerate(batch):
+        ids[r, : len(e.ids)] = torch.tensor(e.ids)
+        mask[r, : len(e.ids)] = 1
+    return ids, mask
+
+
+def batch_loss(lm: MemoryLM, batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss over the batch's target tokens, and the per-example mean losses (detached)."""
+    ids, mask = _collate(batch, pad_id)
+    h, _ = lm.hidden(ids, attention_mask=mask)
+    rows: list[int] = []
+    cols: list[int] = []
+    labels: list[int] = []
+    owner: list[int] = []
+    neg_rows: list[int] = []
+    neg_cols: list[int] = []
+    for r, e in enumerate(batch):
+        if e.no_tool:
+            neg_rows.append(r)
+            neg_cols.append(e.prompt_len - 1)
+            continue
+        for p in range(e.prompt_len - 1, len(e.ids) - 1):
+            rows.append(r)
+            cols.append(p)
+            labels.append(e.ids[p + 1])
+            owner.append(r)
+    # logits only where the loss needs them
+    terms: list[torch.Tensor] = []
+    owners: list[int] = []
+    if rows:
+        logits = lm.logits(h[rows, cols])
+        terms.append(F.cross_entropy(logits, torch.tensor(labels), reduction="none"))
+        owners.extend(owner)
+    if neg_rows:
+        logits = lm.logits(h[neg_rows, neg_cols])
+        v = lm.base_vocab
+        terms.append(torch.logsumexp(logits, -1) - torch.logsumexp(logits[:, :v], -1))
+        owners.extend(neg_rows)
+    per_token = torch.cat(terms)
+    own = torch.tensor(owners)
+    per_example = torch.zeros(len(batch)).index_add_(0, own, per_token.detach())
+    counts = torch.zeros(len(batch)).index_add_(0, own, torch.ones_like(per_token.detach()))
+    return per_token.mean(), per_example / counts.clamp_min(1)
+
+
+def _schedule(step: int, total: int, warmup: int) -> float:
+    if warmup and step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def _renormalise(rows: torch.Tensor, target_norm: torch.Tensor) -> None:
+    with torch.no_grad():
+        rows.mul_(target_norm / rows.norm(dim=1, keepdim=True).clamp_min(1e-8))
+
+
+def plan_examples(
+    bank: MemoryBank,
+    new_specs: Sequence[ToolSpec],
+    extra: Sequence[Example],
+    config: TrainConfig,
+) -> tuple[list[Example], dict[str, list[Example]]]:
+    """Validate and assemble the training set: the new tools' examples, extra data, replay, synthesis.
+
+    Returns the examples and, per new tool, the examples that mention it.
+    """
+    check_unique(new_specs)
+    new_names = [s.name for s in new_specs]
+    known = {**bank.specs, **{s.name: s for s in new_specs}}
+    check_examples(extra, known, source="--data")
+    per_tool: dict[str, list[Example]] = {n: [] for n in new_names}
+    own = [e for s in new_specs for e in spec_examples(s)]
+    for e in [*own, *extra]:
+        for n in set(e.tool_names):
+            if n in per_tool:
+                per_tool[n].append(e)
+    missing = [n for n, exs in per_tool.items() if not exs]
+    if missing:
+        raise SpecError(
+            f"tool(s) {missing} have no examples: add \"examples\" to the spec or calls of them in --data"
+        )
+    examples = own + list(extra)
+    rng = random.Random(config.seed)
+    if config.replay:
+        for t in bank.tools:
+            if t.name in per_tool:
+                continue
+            stored = list(t.examples)
+            rng.shuffle(stored)
+            examples.extend(stored[: config.replay_per_tool])
+    if config.synthesize > 0:
+        pools: dict[str, list[Example]] = {n: [e for e in own if e.tool_names == [n]] for n in new_names}
+        for t in bank.tools:
+            if t.name not in pools:
+                pools[t.name] = [e for e in t.examples if len(e.calls) == 1]
+        examples.extend(
+            synthesize_compositional(pools, config.synthesize, seed=config.seed, must_include=new_names)
+        )
+    return examples, per_tool
+
+
+def learn(
+    backbone: Backbone,
+    bank: MemoryBank,
+    specs: Sequence[ToolSpec],
+    extra: Sequence[Example] = (),
+    config: TrainConfig | None = None,
+    progress: Callable[[TrainProgress], None] | None = None,
+) -> TrainStats:
+    """Learn ``specs`` (new to ``bank``) into ``bank`` in place; existing rows stay bit-identical.
+
+    Raises :class:`SpecError`/:class:`DataError` before any training when the input is invalid.
+    On an exception (e.g. KeyboardInterrupt) the bank is left unchanged.
+    """
+    config = config or TrainConfig()
+    bank.fingerprint.check(backbone.fingerprint, "this bank")
+    clash = [s.name for s in specs if s.name in bank]
+    if clash:
+        raise BankError(f"tool(s) {clash} already learned (use --retrain to learn them again)")
+    if not specs:
+        raise SpecError("no tools to learn")
+    examples, per_tool = plan_examples(bank, specs, extra, config)
+    new_names = [s.name for s in specs]
+    token_index = {**{n: i for i, n in enumerate(bank.names)}, **{n: len(bank) + i for i, n in enumerate(new_names)}}
+
+    gen = torch.Generator().manual_seed(config.seed)
+    emb = backbone.model.get_input_embeddings().weight
+    old_in = bank.input_vectors.to(backbone.device)
+    new_in = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen).to(backbone.device))
+    params = [new_in]
+    old_out = new_out = None
+    if not bank.config.coupled:
+        old_out = bank.out_vectors.to(backbone.device)
+        new_out = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen).to(backbone.device))
+        params.append(new_out)
+    target_in = old_in.norm(dim=1).mean() if len(bank) and config.renormalize else None
+    target_out = old_out.norm(dim=1).mean() if old_out is not None and len(bank) and config.renormalize else None
+
+    encoded = [encode_example(backbone, e, token_index) for e in examples]
+    opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
+    total = steps_per_epoch * config.epochs
+    warmup = int(config.warmup_ratio * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _schedule(s, total, warmup))
+    pad = backbone.tokenizer.pad_token_id or 0
+    rng = random.Random(config.seed)
+    order = list(range(len(encoded)))
+    start = time.perf_counter()
+    step = 0
+    last_losses: dict[int, float] = {}
+    loss_val = float("nan")
+    for epoch in range(config.epochs):
+        rng.shuffle(order)
+        for b in range(steps_per_epoch):
+            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+            batch = [encoded[i] for i in idx]
+            lm = MemoryLM(
+                backbone,
+                torch.cat([old_in, new_in]),
+                None if new_out is None else torch.cat([old_out, new_out]),  # type: ignore[list-item]
+            )
+            loss, per_ex = batch_loss(lm, batch, pad)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+            opt.step()
+            sched.step()
+            if target_in is not None:
+                _renormalise(new_in.data, target_in)
+            if target_out is not None and new_out is not None:
+                _renormalise(new_out.data, target_out)
+            step += 1
+            loss_val = float(loss.detach())
+            if epoch == config.epochs - 1:
+                for i, l in zip(idx, per_ex.tolist()):
+                    last_losses[i] = l
+            if progress is not None:
+                progress(
+                    TrainProgress(step, total, epoch + 1, loss_val, min(step * config.batch_size, total * config.batch_size), total * config.batch_size, time.perf_counter() - start)
+                )
+    seconds = time.perf_counter() - start
+
+    stats: dict[str, dict[str, Any]] = {}
+    new_tools = []
+    srng = random.Random(config.seed + 1)
+    for s in specs:
+        idxs = [i for i, e in enumerate(examples) if s.name in e.tool_names]
+        losses = [last_losses[i] for i in idxs if i in last_losses]
+        stored = list(per_tool[s.name])
+        srng.shuffle(stored)
+        stats[s.name] = {
+            "examples": len(idxs),
+            "final_loss": round(sum(losses) / len(losses), 5) if losses else None,
+            "seconds": round(seconds * len(idxs) / max(1, len(examples)), 2),
+            "epochs": config.epochs,
+            "lr": config.lr,
+            "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        new_tools.append(LearnedTool(spec=s, stats=stats[s.name], examples=tuple(stored[: config.stored_examples_per_tool])))
+    bank.add(new_tools, new_in.detach().cpu(), None if new_out is None else new_out.detach().cpu())
+    return TrainStats(
+        tools=new_names, examples=len(examples), steps=total, seconds=seconds, final_loss=loss_val, per_tool=stats,
+        epochs=config.epochs,
+    )
