@@ -162,7 +162,16 @@ def resolve_model(model: str | os.PathLike[str] | None) -> tuple[str, str, Path 
         if len(ggufs) == 1:
             return str(ggufs[0].resolve()), "gguf", ggufs[0].resolve()
         raise BackboneError(f"{p}: not a model directory (no config.json and not exactly one .gguf file)")
-    if str(model).endswith(".gguf") or os.sep in str(model) and not str(model).count("/") == 1:
+    text = str(model)
+    # a hub id is "name" or "org/name"; anything that looks like a path and does not exist is an error
+    looks_like_path = (
+        text.endswith(".gguf")
+        or text.startswith(("/", ".", "~"))
+        or text.count("/") > 1
+        or (os.sep != "/" and os.sep in text)
+        or (os.altsep is not None and os.altsep != "/" and os.altsep in text)
+    )
+    if looks_like_path:
         raise BackboneError(f"{model}: no such model file or directory")
     return str(model), "hub", str(model)
 
@@ -176,6 +185,7 @@ def _sha256_file(path: Path) -> str:
 
 
 def _load_pretrained(location: Path | str, dtype: torch.dtype, gguf_file: str | None = None) -> tuple[Any, Any]:
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
@@ -185,7 +195,7 @@ def _load_pretrained(location: Path | str, dtype: torch.dtype, gguf_file: str | 
     try:
         tok = AutoTokenizer.from_pretrained(location, **kw)
         model = AutoModelForCausalLM.from_pretrained(location, dtype=dtype, **kw)
-    except (OSError, ValueError, KeyError, ImportError) as e:
+    except (OSError, ValueError, KeyError, ImportError, SafetensorError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise BackboneError(f"{location}: cannot load the model: {first}") from e
     finally:

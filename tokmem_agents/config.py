@@ -11,6 +11,9 @@ FORMAT_VERSION = 1
 """Version of the on-disk bank format (``bank.json`` + ``memory.safetensors``)."""
 
 InitMethod = Literal["name", "mean", "orthogonal"]
+Precision = Literal["auto", "bf16", "fp32"]
+"""Matmul precision of the frozen backbone: ``auto`` uses bfloat16 autocast where the CPU/GPU supports
+it (measured here: 6x faster training steps on a 2-core AVX512-BF16 CPU); memory rows stay float32."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class TrainConfig:
     max_grad_norm: float | None = 1.0
     stored_examples_per_tool: int = 16
     """How many examples of each tool the bank keeps for later replay."""
+    precision: Precision = "auto"
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
@@ -84,6 +88,9 @@ class DecodeConfig:
     batch_size: int = 8
     allowed_tools: frozenset[str] | None = field(default=None)
     """Restrict which memory tokens may fire (None: all tools of the bank)."""
+    precision: Precision = "fp32"
+    """fp32 by default: autocast re-casts every weight at each one-token step, which costs more than
+    it saves when decoding."""
 
     def __post_init__(self) -> None:
         if self.max_calls < 1 or self.max_tokens_per_call < 1 or self.batch_size < 1:

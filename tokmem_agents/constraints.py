@@ -16,9 +16,11 @@ that only a ``<[id]>`` reference in the grammar can allow (the padding rows of t
 never referenced, hence never allowed). The end-of-turn tokens are the matcher's EOS tokens: they
 are allowed exactly when the grammar can stop, i.e. right after a complete object.
 
-JSON is forced into the training format, ``json.dumps`` with default separators (``", "``,
-``": "``, no newlines, ``\\uXXXX`` escapes allowed). Object keys come out in the order of the
-schema's ``properties`` (an llguidance rule), so training data must render arguments in that order.
+JSON is forced into the training format: ``json.dumps`` separators (``", "``, ``": "``), no
+newlines or other whitespace. Two llguidance rules the training data must follow to stay reachable:
+object keys come in the order of the schema's ``properties``, and const/enum strings are spelled in
+raw UTF-8 (``ensure_ascii=False``; free strings accept raw UTF-8 and ``\\uXXXX`` escapes alike).
+Const/enum strings and property names the tokenizer cannot spell are a :class:`SpecError`.
 
 What the mask enforces (per llguidance's JSON Schema support, checked by our tests):
 ``type`` (string, number, integer, boolean, null, object, array, lists of types), ``properties``,
@@ -34,7 +36,8 @@ What it does not enforce and the decoder must post-check with jsonschema: ``uniq
 ``propertyNames``, ``min/maxProperties`` unless every listed property is required, unknown
 ``format`` names, look-around ``pattern``s, and the exclusivity of overlapping ``oneOf``
 branches (approximated by ``anyOf``). A tool whose schema needs such a relaxation is listed in
-:attr:`CallGrammar.unenforced` with the reasons.
+:attr:`CallGrammar.unenforced` with the reasons. Enforced formats are regex approximations (``date``
+accepts Feb 29 of any year), so the jsonschema post-check stays on for every call.
 """
 
 from __future__ import annotations
@@ -44,14 +47,14 @@ import functools
 import json
 import logging
 import weakref
-from typing import Any, Collection, Sequence
+from typing import Any, Collection, Iterator, Sequence
 
 import llguidance
-import numpy as np
 import llguidance.hf
+import numpy as np
 import torch
 
-from .errors import BackboneError, SpecError, UnknownToolError
+from .errors import BackboneError, ConstraintError, SpecError, TokMemError, UnknownToolError
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ JSON_FORMAT: dict[str, Any] = {
     "whitespace_flexible": False,
     "item_separator": ", ",
     "key_separator": ": ",
-    # json.dumps escapes every non-ASCII character as \uXXXX (ensure_ascii=True).
+    # accept \uXXXX escapes of printable characters too (json.dumps with ensure_ascii=True).
     "json_allow_general_unicode_escapes": True,
 }
 
@@ -130,6 +133,38 @@ def _strip_patterns(schema: Any) -> Any:
         else:
             out[k] = _strip_patterns(v)
     return out
+
+
+_MAX_LITERAL_INT = 2**62
+_NOT_SCHEMAS = frozenset({"default", "examples", "description", "title", "$comment", "x-guidance"})
+
+
+def _literals(schema: Any) -> Iterator[str | int]:
+    """Values the grammar spells verbatim: property names, const/enum strings (and keys), integers."""
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _literals(item)
+    elif isinstance(schema, dict):
+        for key, value in schema.items():
+            if key in ("const", "enum"):
+                yield from _values(value if key == "enum" and isinstance(value, list) else [value])
+            elif key in ("properties", "patternProperties", "$defs", "definitions") and isinstance(value, dict):
+                if key == "properties":
+                    yield from value
+                yield from _literals(list(value.values()))
+            elif key not in _NOT_SCHEMAS:
+                yield from _literals(value)
+
+
+def _values(values: list[Any]) -> Iterator[str | int]:
+    for v in values:
+        if isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)):
+            yield v
+        elif isinstance(v, dict):
+            yield from v
+            yield from _values(list(v.values()))
+        elif isinstance(v, list):
+            yield from _values(v)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -209,11 +244,23 @@ class CallGrammar:
         #: tool name -> reasons its schema is only partly enforced (post-check these with jsonschema).
         self.unenforced: dict[str, tuple[str, ...]] = {}
 
+        self._ll_tokenizer = _ll_tokenizer(tokenizer, self.vocab_size, end)
         rules = []
         alternatives = []
         for i, (name, schema) in enumerate(tools):
             if name not in allowed:
                 continue
+            for literal in _literals(schema):
+                if isinstance(literal, int):
+                    if abs(literal) >= _MAX_LITERAL_INT:  # llguidance 1.x crashes near -2**63
+                        raise SpecError(f"tool {name!r}: parameters: const/enum integer {literal} is outside +-2**62")
+                    continue
+                raw = json.dumps(literal, ensure_ascii=False).encode("utf-8", "surrogatepass")  # as spelled in JSON
+                if self._ll_tokenizer.decode_bytes(self._ll_tokenizer.tokenize_bytes(raw)) != raw:
+                    raise SpecError(
+                        f"tool {name!r}: parameters: the string {literal!r} cannot be written with this tokenizer"
+                        " (it lacks some of its bytes): use another const/enum value or property name"
+                    )
             try:
                 text, relaxed = compile_schema(json.dumps(schema, sort_keys=False))
             except ValueError as e:
@@ -226,7 +273,6 @@ class CallGrammar:
         repeat = "+" if max_calls is None else f"{{1,{max_calls}}}"
         self.lark = "\n".join([f"start: call{repeat}", "call: " + " | ".join(alternatives), *rules]) + "\n"
 
-        self._ll_tokenizer = _ll_tokenizer(tokenizer, self.vocab_size, end)
         self._template = llguidance.LLMatcher(self._ll_tokenizer, self.lark, log_level=0)
         if self._template.is_error():
             raise SpecError(f"tool grammar rejected by llguidance: {self._template.get_error().splitlines()[0]}")
@@ -287,7 +333,7 @@ class CallState:
 
     def _check(self) -> None:
         if self._matcher.is_error():
-            raise RuntimeError(f"constraint matcher failed: {self._matcher.get_error().splitlines()[0]}")
+            raise TokMemError(f"constraint matcher failed: {self._matcher.get_error().splitlines()[0]}")
 
     def allowed_tokens(self) -> torch.Tensor:
         """Bool mask of shape ``[vocab_size]``, True where the token may come next."""
@@ -300,9 +346,9 @@ class CallState:
         g = self.grammar
         token_id = int(token_id)
         if not 0 <= token_id < g.vocab_size:
-            raise ValueError(f"token {token_id} is outside the vocabulary of size {g.vocab_size}")
+            raise ConstraintError(f"token {token_id} is outside the vocabulary of size {g.vocab_size}")
         if self._ended:
-            raise ValueError(f"token {token_id} after the end of the turn")
+            raise ConstraintError(f"token {token_id} after the end of the turn")
         self._check()
         if token_id in g.end_token_ids and self._matcher.is_stopped():
             # max_calls reached: llguidance only takes EOS here, through consume_token.
@@ -312,7 +358,7 @@ class CallState:
         if not accepted:
             where = f"inside the arguments of {self.current_tool!r}" if self.in_call else "between calls"
             shown = g.tool_of(token_id) or repr(g._ll_tokenizer.decode_str([token_id]))
-            raise ValueError(f"token {token_id} ({shown}) is not allowed {where}")
+            raise ConstraintError(f"token {token_id} ({shown}) is not allowed {where}")
         tool = g.tool_of(token_id)
         if token_id in g.end_token_ids:
             self._ended = True

@@ -81,13 +81,16 @@ def load_jsonl(path: str | Path) -> list[Example]:
     except (OSError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: cannot read: {e}") from None
     out = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines() would also split inside strings holding U+2028, U+0085, ...
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             raw = json.loads(line)
         except json.JSONDecodeError as e:
             raise DataError(f"{path}:{n}: invalid JSON: {e.msg} (column {e.colno})") from None
+        except RecursionError:
+            raise DataError(f"{path}:{n}: invalid JSON: nested too deeply") from None
         out.append(parse_example(raw, where=f"{path}:{n}"))
     if not out:
         raise DataError(f"{path}: no examples")

@@ -20,7 +20,7 @@ from .backbone import Backbone
 from .config import DecodeConfig
 from .data import ToolCall
 from .errors import UnknownToolError
-from .lm import MemoryLM
+from .lm import MemoryLM, autocast
 from .memory import MemoryBank
 
 STOP_END = "end"
@@ -152,8 +152,11 @@ class Decoder:
     def __call__(self, query: str, config: DecodeConfig | None = None) -> DecodeResult:
         return self.decode([query], config)[0]
 
-    @torch.no_grad()
     def _decode_batch(self, queries: list[str], config: DecodeConfig, deadline: float | None) -> list[DecodeResult]:
+        with torch.no_grad(), autocast(self.backbone.device, config.precision):
+            return self._decode_batch_inner(queries, config, deadline)
+
+    def _decode_batch_inner(self, queries: list[str], config: DecodeConfig, deadline: float | None) -> list[DecodeResult]:
         t0 = time.perf_counter()
         bb = self.backbone
         v = bb.base_vocab
@@ -169,8 +172,8 @@ class Decoder:
         ids, mask = ids.to(dev), mask.to(dev)
         pos = (mask.cumsum(-1) - 1).clamp_min(0)
         h, past = self.lm.hidden(ids, attention_mask=mask, position_ids=pos, use_cache=True)
-        logits = self.lm.logits(h[:, -1])
-        base = self._base_mask(config.allowed_tools).to(dev)
+        logits = self.lm.logits(h[:, -1]).float()
+        base = self._base_mask(config.allowed_tools)
         text_only = base.clone()
         text_only[v:] = False
         grammar = self._grammar(config) if config.constrained and len(self.bank) else None
@@ -179,21 +182,31 @@ class Decoder:
         active = list(range(len(rows)))  # row index of each batch position
         last_pos = pos[:, -1]
         while active:
+            masks = torch.empty((len(active), logits.shape[-1]), dtype=torch.bool)
+            constrained_rows = []
+            for b, r in enumerate(active):
+                row = rows[r]
+                if row.phase == "call" and row.constraint is not None:
+                    constrained_rows.append(b)
+                else:
+                    masks[b] = text_only if row.phase == "text" else base
+            if constrained_rows:
+                from .constraints import fill_masks
+
+                sub = torch.empty((len(constrained_rows), logits.shape[-1]), dtype=torch.bool)
+                fill_masks([rows[active[b]].constraint for b in constrained_rows], sub)
+                masks[constrained_rows] = sub & base
+            masks = masks.to(dev)
+            choice = logits.masked_fill(~masks, float("-inf")).argmax(-1).tolist()
+            any_allowed = masks.any(-1).tolist()
             next_tokens: list[int] = []
             for b, r in enumerate(active):
                 row = rows[r]
-                lg = logits[b]
-                if row.phase == "call" and row.constraint is not None:
-                    allowed = row.constraint.allowed_tokens().to(dev) & base
-                elif row.phase == "text":
-                    allowed = text_only
-                else:
-                    allowed = base
-                if not bool(allowed.any()):
+                if not any_allowed[b]:
                     row.done, row.stop = True, STOP_END
                     next_tokens.append(pad)
                     continue
-                tok = int(torch.where(allowed, lg, torch.finfo(lg.dtype).min).argmax())
+                tok = int(choice[b])
                 self._step(row, tok, config, grammar)
                 next_tokens.append(tok)
             if deadline is not None and time.perf_counter() > deadline:
@@ -213,7 +226,7 @@ class Decoder:
             mask = torch.cat([mask, torch.ones((len(active), 1), dtype=mask.dtype, device=dev)], dim=1)
             last_pos = last_pos + 1
             h, past = self.lm.hidden(step_ids, attention_mask=mask, position_ids=last_pos.unsqueeze(1), past=past, use_cache=True)
-            logits = self.lm.logits(h[:, -1])
+            logits = self.lm.logits(h[:, -1]).float()
         elapsed = time.perf_counter() - t0
         return [self._finish(q, row, elapsed / len(rows)) for q, row in zip(queries, rows)]
 

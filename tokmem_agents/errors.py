@@ -58,3 +58,7 @@ class DecodingLimitError(TokMemError):
 
 class TrainingInterrupted(TokMemError):
     """Training was interrupted (Ctrl-C); the bank on disk was left as it was."""
+
+
+class ConstraintError(TokMemError, ValueError):
+    """A token was fed to a schema constraint that does not allow it."""

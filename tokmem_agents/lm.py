@@ -7,7 +7,9 @@ Memory token ``i`` (id ``base_vocab + i``) reads its input row through :class:`M
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import inspect
+from typing import Any, ContextManager
 
 import torch
 from torch import nn
@@ -58,6 +60,8 @@ class MemoryLM:
         self.head = MemoryHead(model.get_output_embeddings(), input_rows if output_rows is None else output_rows)
         self.decoder = model.base_model
         self.base_vocab = backbone.base_vocab
+        # transformers 5 renamed ``past_key_values`` to ``cache`` on some models
+        self._cache_kw = "cache" if "cache" in inspect.signature(self.decoder.forward).parameters else "past_key_values"
 
     @property
     def vocab_size(self) -> int:
@@ -76,11 +80,36 @@ class MemoryLM:
             inputs_embeds=self.embedding(ids),
             attention_mask=attention_mask,
             position_ids=position_ids,
-            past_key_values=past,
             use_cache=use_cache,
+            **{self._cache_kw: past},
         )
-        return out.last_hidden_state, (out.past_key_values if use_cache else None)
+        if not use_cache:
+            return out.last_hidden_state, None
+        cache = out["cache"] if "cache" in out else out.get("past_key_values")
+        return out.last_hidden_state, cache
 
     def logits(self, h: torch.Tensor) -> torch.Tensor:
         """Logits over vocabulary + memory tokens for hidden states ``h``."""
         return self.head(h)
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether bfloat16 autocast is fast on ``device`` (CUDA with bf16, or a CPU with AVX512-BF16/AMX)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def autocast(device: torch.device, precision: str) -> ContextManager[Any]:
+    """The autocast context for a precision setting (``auto``, ``bf16`` or ``fp32``)."""
+    use = precision == "bf16" or (precision == "auto" and bf16_supported(device))
+    if not use:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16)

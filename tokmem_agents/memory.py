@@ -163,23 +163,40 @@ class MemoryBank:
             raise BankError("the bank holds two tools with the same name")
 
     def add(self, tools: Sequence[LearnedTool], input_vectors: torch.Tensor, output_vectors: torch.Tensor | None = None) -> None:
-        """Append tools and their rows (existing rows are not touched)."""
+        """Append tools and their rows (existing rows are not touched; on an error nothing changes)."""
         if any(t.name in self for t in tools):
             raise BankError(f"tool(s) already in the bank: {[t.name for t in tools if t.name in self]}")
+        if len({t.name for t in tools}) != len(tools):
+            raise BankError("the new tools hold two tools with the same name")
+        if self.output_vectors is not None and output_vectors is None:
+            raise BankError("a decoupled bank needs output vectors for new tools")
+        if self.output_vectors is None and output_vectors is not None:
+            raise BankError("a coupled bank has no separate output vectors")
+        n, d = len(tools), self.fingerprint.hidden_size
+        for label, t in (("input", input_vectors), ("output", output_vectors)):
+            if t is not None and (t.dim() != 2 or tuple(t.shape) != (n, d)):
+                raise BankError(f"new memory {label} vectors have shape {tuple(t.shape)}, expected ({n}, {d})")
         self.tools.extend(tools)
         self.input_vectors = torch.cat([self.input_vectors, input_vectors.detach().to(torch.float32)])
-        if self.output_vectors is not None:
-            if output_vectors is None:
-                raise BankError("a decoupled bank needs output vectors for new tools")
+        if self.output_vectors is not None and output_vectors is not None:
             self.output_vectors = torch.cat([self.output_vectors, output_vectors.detach().to(torch.float32)])
         self._check_shapes()
         self.revision = uuid.uuid4().hex
 
-    def forget(self, name: str) -> None:
-        """Remove a tool and its row; later tools move down one id."""
+    def forget(self, name: str, keep_examples: bool = False) -> None:
+        """Remove a tool and its row; later tools move down one id.
+
+        Stored (replay) examples of other tools that call the forgotten tool are dropped too, since
+        they could no longer be encoded; ``keep_examples`` keeps them when the tool is about to be
+        added again (re-import, retrain).
+        """
         i = self.index(name)
         keep = [j for j in range(len(self.tools)) if j != i]
         self.tools.pop(i)
+        for j, t in enumerate(self.tools if not keep_examples else ()):
+            kept = tuple(e for e in t.examples if name not in e.tool_names)
+            if len(kept) != len(t.examples):
+                self.tools[j] = replace(t, examples=kept)
         self.input_vectors = self.input_vectors[keep].clone()
         if self.output_vectors is not None:
             self.output_vectors = self.output_vectors[keep].clone()
@@ -239,6 +256,8 @@ class MemoryBank:
             meta = json.loads(meta_bytes.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise BankError(f"{where}/{BANK_FILE}: not valid JSON ({e})") from None
+        except RecursionError:
+            raise BankError(f"{where}/{BANK_FILE}: not valid JSON (nested too deeply)") from None
         if not isinstance(meta, dict):
             raise BankError(f"{where}/{BANK_FILE}: expected a JSON object")
         version = meta.get("format_version")
@@ -253,11 +272,17 @@ class MemoryBank:
             raise BankError(f'{where}/{BANK_FILE}: field "tools": expected a list')
         if hashlib.sha256(mem_bytes).hexdigest() != meta["memory_sha256"]:
             raise _Mismatch(f"{where}/{MEMORY_FILE}: does not match {BANK_FILE} (corrupt or from another save)")
-        config = BankConfig.from_json(meta["config"])
+        try:
+            config = BankConfig.from_json(meta["config"])
+        except BankError as e:  # its message starts with "bank.json: "
+            raise BankError(f"{where}/{str(e)}") from None
         fp = Fingerprint.from_json(meta["backbone"], where=f"{where}/{BANK_FILE}")
         tools = [LearnedTool.from_json(t, where=f"{where}/{BANK_FILE}: tools[{i}]") for i, t in enumerate(meta["tools"])]
         tensors = _parse_tensors(mem_bytes, f"{where}/{MEMORY_FILE}", config.coupled, len(tools), fp.hidden_size)
-        return cls(fp, config, tools, tensors["input"], tensors.get("output"), revision=str(meta["revision"]))
+        try:
+            return cls(fp, config, tools, tensors["input"], tensors.get("output"), revision=str(meta["revision"]))
+        except BankError as e:
+            raise BankError(f"{where}/{BANK_FILE}: {e}") from None
 
     @classmethod
     def load(cls, path: str | Path, fingerprint: Fingerprint | None = None) -> "MemoryBank":
@@ -300,7 +325,9 @@ class MemoryBank:
             "backbone": json.dumps(self.fingerprint.to_json()),
             "config": json.dumps(self.config.to_json()),
         }
-        atomic_write_bytes(Path(file), st_save(self._tensors([i]), metadata=meta))
+        tensors = self._tensors([i])
+        meta["vectors_sha256"] = _tensors_sha256(tensors)
+        atomic_write_bytes(Path(file), st_save(tensors, metadata=meta))
 
     @staticmethod
     def read_tool_file(file: str | Path) -> tuple[LearnedTool, Fingerprint, BankConfig, dict[str, torch.Tensor]]:
@@ -319,10 +346,14 @@ class MemoryBank:
             tool_raw = json.loads(meta["tool"])
             fp = Fingerprint.from_json(json.loads(meta["backbone"]), where=str(file))
             config = BankConfig.from_json(json.loads(meta["config"]))
-        except (KeyError, json.JSONDecodeError) as e:
+        except (KeyError, TypeError, json.JSONDecodeError) as e:
             raise BankError(f"{file}: corrupt tool metadata ({e})") from None
+        except RecursionError:
+            raise BankError(f"{file}: corrupt tool metadata (nested too deeply)") from None
         tool = LearnedTool.from_json(tool_raw, where=str(file))
         tensors = _parse_tensors(data, str(file), config.coupled, 1, fp.hidden_size)
+        if meta.get("vectors_sha256") != _tensors_sha256(tensors):
+            raise BankError(f"{file}: the vectors do not match their checksum (the file is corrupt)")
         return tool, fp, config, tensors
 
     def import_tool(self, file: str | Path, replace_existing: bool = False) -> str:
@@ -334,9 +365,24 @@ class MemoryBank:
         if tool.name in self:
             if not replace_existing:
                 raise BankError(f"tool {tool.name!r} is already in the bank (forget it first)")
-            self.forget(tool.name)
+            self.forget(tool.name, keep_examples=True)
+        # stored examples that also call tools this bank lacks could not be replayed: drop them
+        known = {*self.names, tool.name}
+        examples = tuple(e for e in tool.examples if set(e.tool_names) <= known)
+        if len(examples) != len(tool.examples):
+            tool = replace(tool, examples=examples)
         self.add([tool], tensors["input"], tensors.get("output"))
         return tool.name
+
+
+def _tensors_sha256(tensors: Mapping[str, torch.Tensor]) -> str:
+    """sha256 over the names, shapes and float32 bytes of tensors (detects bit flips in tool files)."""
+    h = hashlib.sha256()
+    for k in sorted(tensors):
+        t = tensors[k].detach().to(torch.float32).contiguous().cpu()
+        h.update(f"{k}:{tuple(t.shape)};".encode())
+        h.update(t.numpy().tobytes())
+    return h.hexdigest()
 
 
 class _Mismatch(BankError):
@@ -351,7 +397,7 @@ def _metadata(data: bytes, where: str) -> dict[str, str]:
         raise BankError(f"{where}: corrupt safetensors header")
     try:
         header = json.loads(data[8 : 8 + n])
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise BankError(f"{where}: corrupt safetensors header") from None
     meta = header.get("__metadata__", {}) if isinstance(header, dict) else {}
     return meta if isinstance(meta, dict) else {}

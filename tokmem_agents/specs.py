@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import jsonschema
+import referencing
+import referencing.exceptions
+import referencing.jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import SpecError
@@ -58,6 +61,7 @@ class ToolSpec(BaseModel):
             jsonschema.Draft202012Validator.check_schema(v)
         except jsonschema.SchemaError as e:
             raise ValueError(f"is not a valid JSON Schema: {e.message}") from None
+        _check_refs(v)
         return v
 
     @property
@@ -78,10 +82,15 @@ class ToolSpec(BaseModel):
         validator = jsonschema.Draft202012Validator(
             self.schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
         )
-        return [
-            (f"{'/'.join(str(p) for p in e.absolute_path)}: " if e.absolute_path else "") + e.message
-            for e in validator.iter_errors(arguments)
-        ]
+        try:
+            return [
+                (f"{'/'.join(str(p) for p in e.absolute_path)}: " if e.absolute_path else "") + e.message
+                for e in validator.iter_errors(arguments)
+            ]
+        except referencing.exceptions.Unresolvable as e:  # only reachable for specs built without parse_spec
+            return [f"the tool's schema has an unresolvable $ref: {e}"]
+        except RecursionError:
+            return ["the arguments or the tool's schema are nested too deeply"]
 
     def to_openai(self) -> dict[str, Any]:
         """The tool in the OpenAI function-calling format, without examples."""
@@ -93,6 +102,54 @@ class ToolSpec(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict in the spec-file format (round-trips through :func:`parse_spec`)."""
         return self.model_dump(mode="json")
+
+
+_SCHEMA_VALUE_KEYS = frozenset({"enum", "const", "default", "examples"})
+_REF_BASE = "urn:tokmem:parameters"
+
+
+def _refs(node: Any) -> Iterable[str]:
+    """Every ``$ref`` string of a schema (not looking inside enum/const/default/examples values)."""
+    if isinstance(node, Mapping):
+        for k, val in node.items():
+            if k == "$ref" and isinstance(val, str):
+                yield val
+            elif k not in _SCHEMA_VALUE_KEYS:
+                yield from _refs(val)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _check_refs(schema: dict[str, Any]) -> None:
+    """Every ``$ref`` must point inside the schema itself (nothing is ever fetched)."""
+    refs = set(_refs(schema))
+    if not refs:
+        return
+    resource = referencing.jsonschema.DRAFT202012.create_resource(schema)
+    resolver = referencing.Registry().with_resource(_REF_BASE, resource).resolver(_REF_BASE)
+    for ref in sorted(refs):
+        try:
+            resolver.lookup(ref)
+        except referencing.exceptions.Unresolvable:
+            raise ValueError(
+                f"$ref {ref!r} does not resolve (only local references like '#/$defs/name' are supported)"
+            ) from None
+
+
+def order_like_schema(value: Any, schema: Any) -> Any:
+    """Reorder object keys as the schema's ``properties`` list them (recursively).
+
+    Training text is ``json.dumps`` of this, so it matches what constrained decoding can produce.
+    """
+    if isinstance(value, dict) and isinstance(schema, dict):
+        props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        ordered = {k: order_like_schema(value[k], props[k]) for k in props if k in value}
+        ordered.update({k: v for k, v in value.items() if k not in ordered})
+        return ordered
+    if isinstance(value, list) and isinstance(schema, dict) and isinstance(schema.get("items"), dict):
+        return [order_like_schema(v, schema["items"]) for v in value]
+    return value
 
 
 def _where(source: str | None, name: str | None) -> str:
@@ -121,6 +178,8 @@ def parse_spec(raw: Any, source: str | None = None) -> ToolSpec:
     name = raw.get("name") if isinstance(raw.get("name"), str) else None
     try:
         spec = ToolSpec.model_validate(raw)
+    except RecursionError:
+        raise SpecError(f"{_where(source, name)}the spec is nested too deeply") from None
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"]) or "<root>"
@@ -150,6 +209,8 @@ def load_spec_file(path: str | Path) -> list[ToolSpec]:
         raw = json.loads(text)
     except json.JSONDecodeError as e:
         raise SpecError(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: invalid JSON: nested too deeply") from None
     items = raw if isinstance(raw, list) else [raw]
     if not items:
         raise SpecError(f"{path}: the file holds an empty list of tools")

@@ -121,7 +121,7 @@ class TokMem:
         if retrain:
             for s in specs:
                 if s.name in work:
-                    work.forget(s.name)
+                    work.forget(s.name, keep_examples=True)
         todo = [s for s in specs if s.name not in work]
         if not todo:
             return None

@@ -22,11 +22,14 @@ from .backbone import Backbone
 from .config import TrainConfig
 from .data import Example, check_examples, spec_examples, synthesize_compositional
 from .errors import BankError, SpecError
-from .lm import MemoryLM
+from .lm import MemoryLM, autocast
 from .memory import LearnedTool, MemoryBank, init_vectors
-from .specs import ToolSpec, check_unique
+from .specs import ToolSpec, check_unique, order_like_schema
 
 log = logging.getLogger(__name__)
+
+NO_TOOL_WEIGHT = 8.0
+"""Loss weight of a no-tool example's single term (about the target length of a call example)."""
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,22 @@ class Encoded:
         return not self.tools
 
 
-def encode_example(backbone: Backbone, ex: Example, token_index: Mapping[str, int]) -> Encoded:
+def call_text(arguments: Mapping[str, Any], spec: ToolSpec | None = None) -> str:
+    """The training text of a call's arguments: ``json.dumps`` with keys in schema order."""
+    args = order_like_schema(dict(arguments), spec.schema) if spec is not None else arguments
+    return json.dumps(args, ensure_ascii=False)
+
+
+def encode_example(
+    backbone: Backbone, ex: Example, token_index: Mapping[str, int], specs: Mapping[str, ToolSpec] | None = None
+) -> Encoded:
     """Token ids of ``prompt + [mem] json(args) ... <end>`` (no-tool examples: the prompt only)."""
     prompt = backbone.prompt_ids(ex.query)
     target: list[int] = []
     for call in ex.calls:
         target.append(backbone.base_vocab + token_index[call.name])
-        target.extend(backbone.tokenizer(json.dumps(call.arguments, ensure_ascii=False), add_special_tokens=False)["input_ids"])
+        text = call_text(call.arguments, (specs or {}).get(call.name))
+        target.extend(backbone.tokenizer(text, add_special_tokens=False)["input_ids"])
     if ex.calls:
         target.append(backbone.end_token_ids[0])
     return Encoded(prompt + target, len(prompt), tuple(c.name for c in ex.calls))
@@ -124,18 +136,21 @@ def batch_loss(lm: MemoryLM, batch: Sequence[Encoded], pad_id: int) -> tuple[tor
     owners: list[int] = []
     if rows:
         logits = lm.logits(h[rows, cols])
-        terms.append(F.cross_entropy(logits, torch.tensor(labels), reduction="none"))
+        terms.append(F.cross_entropy(logits.float(), torch.tensor(labels, device=logits.device), reduction="none"))
         owners.extend(owner)
     if neg_rows:
-        logits = lm.logits(h[neg_rows, neg_cols])
+        logits = lm.logits(h[neg_rows, neg_cols]).float()
         v = lm.base_vocab
         terms.append(torch.logsumexp(logits, -1) - torch.logsumexp(logits[:, :v], -1))
         owners.extend(neg_rows)
-    per_token = torch.cat(terms)
+    per_token = torch.cat(terms).cpu()
+    weights = torch.ones_like(per_token)
+    if neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
+        weights[len(rows) :] = NO_TOOL_WEIGHT
     own = torch.tensor(owners)
     per_example = torch.zeros(len(batch)).index_add_(0, own, per_token.detach())
     counts = torch.zeros(len(batch)).index_add_(0, own, torch.ones_like(per_token.detach()))
-    return per_token.mean(), per_example / counts.clamp_min(1)
+    return (per_token * weights).sum() / weights.sum(), per_example / counts.clamp_min(1)
 
 
 def _schedule(step: int, total: int, warmup: int) -> float:
@@ -180,7 +195,7 @@ def plan_examples(
         for t in bank.tools:
             if t.name in per_tool:
                 continue
-            stored = list(t.examples)
+            stored = [e for e in t.examples if all(n in known for n in e.tool_names)]
             rng.shuffle(stored)
             examples.extend(stored[: config.replay_per_tool])
     if config.synthesize > 0:
@@ -231,7 +246,8 @@ def learn(
     target_in = old_in.norm(dim=1).mean() if len(bank) and config.renormalize else None
     target_out = old_out.norm(dim=1).mean() if old_out is not None and len(bank) and config.renormalize else None
 
-    encoded = [encode_example(backbone, e, token_index) for e in examples]
+    all_specs = {**bank.specs, **{s.name: s for s in specs}}
+    encoded = [encode_example(backbone, e, token_index, all_specs) for e in examples]
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
     total = steps_per_epoch * config.epochs
@@ -242,6 +258,7 @@ def learn(
     order = list(range(len(encoded)))
     start = time.perf_counter()
     step = 0
+    done = 0
     last_losses: dict[int, float] = {}
     loss_val = float("nan")
     for epoch in range(config.epochs):
@@ -254,7 +271,8 @@ def learn(
                 torch.cat([old_in, new_in]),
                 None if new_out is None else torch.cat([old_out, new_out]),  # type: ignore[list-item]
             )
-            loss, per_ex = batch_loss(lm, batch, pad)
+            with autocast(backbone.device, config.precision):
+                loss, per_ex = batch_loss(lm, batch, pad)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if config.max_grad_norm:
@@ -266,13 +284,14 @@ def learn(
             if target_out is not None and new_out is not None:
                 _renormalise(new_out.data, target_out)
             step += 1
+            done += len(batch)
             loss_val = float(loss.detach())
             if epoch == config.epochs - 1:
                 for i, l in zip(idx, per_ex.tolist()):
                     last_losses[i] = l
             if progress is not None:
                 progress(
-                    TrainProgress(step, total, epoch + 1, loss_val, min(step * config.batch_size, total * config.batch_size), total * config.batch_size, time.perf_counter() - start)
+                    TrainProgress(step, total, epoch + 1, loss_val, done, len(encoded) * config.epochs, time.perf_counter() - start)
                 )
     seconds = time.perf_counter() - start
 

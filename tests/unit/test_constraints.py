@@ -190,6 +190,8 @@ def test_uniform_model_on_bounded_schema(tok: Any, base: int, end: list[int], cl
 
 # --- property-based: random schemas -----------------------------------------------------------
 
+# SmolLM2's vocabulary lacks the bytes 0xF1/0xF2, so code points U+40000..U+BFFFF are unwritable.
+TEXT = st.text(st.characters(max_codepoint=0x3FFFF, exclude_categories=["Cs"]), max_size=6)
 NAMES = st.sampled_from(["a", "b", "city", "n_days", "x1", "unit", "tags", "Z"])
 SCALARS = st.one_of(
     st.builds(lambda lo, hi: {"type": "string", "minLength": lo, "maxLength": lo + hi}, st.integers(0, 3), st.integers(0, 6)),
@@ -198,8 +200,8 @@ SCALARS = st.one_of(
     st.just({"type": "boolean"}),
     st.just({"type": "null"}),
     st.builds(lambda lo, w: {"type": "integer", "minimum": lo, "maximum": lo + w}, st.integers(-50, 50), st.integers(0, 100)),
-    st.builds(lambda vs: {"enum": vs}, st.lists(st.one_of(st.text(max_size=5), st.integers(-9, 9), st.none()), min_size=1, max_size=4, unique_by=json.dumps)),
-    st.builds(lambda v: {"const": v}, st.one_of(st.text(max_size=6), st.integers(), st.booleans())),
+    st.builds(lambda vs: {"enum": vs}, st.lists(st.one_of(TEXT, st.integers(-9, 9), st.none()), min_size=1, max_size=4, unique_by=json.dumps)),
+    st.builds(lambda v: {"const": v}, st.one_of(TEXT, st.integers(-(2**61), 2**61), st.booleans())),
 )
 
 
@@ -275,6 +277,37 @@ def test_raw_utf8_strings_also_accepted(tok: Any, base: int, end: list[int]) -> 
     s.advance(base)
     feed(s, tok, json.dumps({"city": "Z\u00fcrich \u6771\u4eac"}, ensure_ascii=False))
     assert json.loads(s.calls[0][1]) == {"city": "Z\u00fcrich \u6771\u4eac"}
+
+
+def test_non_ascii_enum_and_const_values_are_written_raw(tok: Any, base: int, end: list[int]) -> None:
+    """llguidance spells const/enum strings in raw UTF-8 only: ``json.dumps(..., ensure_ascii=False)``
+    is the training format that keeps such values reachable (free strings accept both forms)."""
+    g = CallGrammar(tok, base, [("f", obj({"unit": {"enum": ["\u00b0C", "K"]}, "city": {"type": "string"}}))], end)
+    args = {"unit": "\u00b0C", "city": "Z\u00fcrich"}
+    s = g.new_state()
+    s.advance(base)
+    feed(s, tok, json.dumps(args, ensure_ascii=False))
+    assert json.loads(s.calls[0][1]) == args
+    s = g.new_state()
+    s.advance(base)
+    with pytest.raises(ValueError):
+        feed(s, tok, json.dumps(args))
+
+
+def test_unwritable_literals_are_spec_errors(tok: Any, base: int, end: list[int]) -> None:
+    with pytest.raises(SpecError, match="cannot be written with this tokenizer"):
+        CallGrammar(tok, base, [("f", obj({"v": {"enum": ["ok", "\U00040000"]}}))], end)
+    with pytest.raises(SpecError, match="'f'"):
+        CallGrammar(tok, base, [("f", obj({"\U00050000": {"type": "string"}}))], end)
+    # control characters are spelled as JSON escapes, so they are writable
+    CallGrammar(tok, base, [("f", obj({"v": {"enum": ["\x16\x04"]}}))], end)
+
+
+def test_huge_integer_literals_are_spec_errors_not_crashes(tok: Any, base: int, end: list[int]) -> None:
+    """llguidance 1.9 segfaults on const/enum integers near -2**63: they are refused up front."""
+    for value in (-(2**63), -(2**63) + 600, 2**64):
+        with pytest.raises(SpecError, match="'f'"):
+            CallGrammar(tok, base, [("f", obj({"v": {"const": value}}))], end)
 
 
 def test_keys_follow_schema_property_order(tok: Any, base: int, end: list[int]) -> None:

@@ -1,0 +1,1 @@
+"""The ``tokmem-agent`` command line: a thin typer layer over :class:`tokmem_agents.tokmem.TokMem`."""

@@ -1,0 +1,208 @@
+"""What every command shares: the global options, the consoles, opening a bank, error -> exit code.
+
+Nothing here imports torch: commands that need the model import the library inside their body, so
+``tokmem-agent --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+
+import typer
+from rich.console import Console
+
+from typer import Abort
+
+try:  # recent typer vendors click as typer._click; older versions use click itself
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
+
+from tokmem_agents.errors import TokMemError
+
+if TYPE_CHECKING:
+    from tokmem_agents.memory import MemoryBank
+    from tokmem_agents.tokmem import TokMem
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# No markup: tool names, descriptions and paths are printed verbatim. Consoles resolve sys.stdout / sys.stderr at write time, so they follow test runners' redirection.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+# --- the global options (accepted on the app and on every command) ------------------------------
+
+BankOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--bank",
+        metavar="DIR",
+        show_default=False,
+        help="Memory bank directory. [default: $TOKMEM_HOME/banks/default, TOKMEM_HOME=~/.tokmem]",
+    ),
+]
+ModelOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--model",
+        metavar="MODEL",
+        show_default=False,
+        help="Backbone: a checkpoint directory, a .gguf file or a hub id on disk. "
+        "[default: the one the bank was trained on, else the embedded SmolLM2-135M]",
+    ),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option("--debug", metavar="", show_default=False, help="Show full tracebacks (also: TOKMEM_DEBUG=1)."),
+]
+
+
+@dataclass(frozen=True)
+class Globals:
+    """The resolved global options of one invocation."""
+
+    bank: Path | None
+    model: str | None
+    debug: bool
+
+
+_META_KEY = "tokmem_agents.cli.globals"
+
+
+def resolve_globals(ctx: typer.Context | None, bank: Path | None, model: str | None, debug: bool) -> Globals:
+    """Merge a command's own ``--bank/--model/--debug`` with those given before the command name.
+
+    The merged values are kept in ``ctx.meta`` (shared by the whole context chain) for subcommands.
+    """
+    found = ctx.meta.get(_META_KEY) if ctx is not None else None
+    parent = found if isinstance(found, Globals) else Globals(None, None, False)
+    env_debug = os.environ.get("TOKMEM_DEBUG", "").strip().lower() not in ("", "0", "false", "no")
+    g = Globals(
+        bank if bank is not None else parent.bank,
+        model if model is not None else parent.model,
+        debug or parent.debug or env_debug,
+    )
+    setup_logging(g.debug)
+    if ctx is not None:
+        ctx.meta[_META_KEY] = g
+    return g
+
+
+# --- logging and errors -------------------------------------------------------------------------
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at emit time (test runners swap it per invocation)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+_handler: _StderrHandler | None = None
+
+
+def setup_logging(debug: bool) -> None:
+    """Library logs go to stderr: warnings by default, everything with ``--debug``."""
+    global _handler
+    if _handler is None:
+        _handler = _StderrHandler()
+        _handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logging.getLogger("tokmem_agents").addHandler(_handler)
+        logging.getLogger("tokmem_agents").propagate = False
+    logging.getLogger("tokmem_agents").setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def one_line(text: str) -> str:
+    """Collapse a message to a single line."""
+    return " ".join(str(text).split())
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the :class:`typer.Exit` to raise."""
+    print(f"error: {one_line(message)}", file=sys.stderr, flush=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def errors(g: Globals, interrupted: str = "interrupted") -> Iterator[None]:
+    """Map exceptions to one stderr line and an exit code (2 bad input, 1 failure, 130 Ctrl-C)."""
+    try:
+        yield
+    except (typer.Exit, ClickException, Abort):
+        raise
+    except KeyboardInterrupt:
+        if g.debug:
+            traceback.print_exc(file=sys.stderr)
+        raise fail(interrupted, EXIT_INTERRUPTED) from None
+    except TokMemError as e:
+        if g.debug:
+            traceback.print_exc(file=sys.stderr)
+        raise fail(str(e) or type(e).__name__, e.exit_code) from None
+    except Exception as e:  # noqa: BLE001 - an unexpected failure still gets one line
+        if g.debug:
+            traceback.print_exc(file=sys.stderr)
+            raise fail(f"{type(e).__name__}: {e}", EXIT_FAILURE) from None
+        raise fail(f"{type(e).__name__}: {e} (run with --debug for the traceback)", EXIT_FAILURE) from None
+
+
+# --- banks ----------------------------------------------------------------------------------------
+
+
+def bank_label(g: Globals) -> str:
+    """The bank directory the user means, for messages."""
+    from tokmem_agents.home import default_bank_dir
+
+    return str(g.bank if g.bank is not None else default_bank_dir())
+
+
+def bank_source(g: Globals) -> Path | None:
+    """The directory a read of this bank comes from, as :meth:`TokMem.open` picks it (None: no bank).
+
+    Without ``--bank``, the default bank falls back to the catalog bank shipped with the package.
+    """
+    from tokmem_agents.home import default_bank_dir
+    from tokmem_agents.tokmem import SHIPPED_BANK, bank_model_id
+
+    target = g.bank if g.bank is not None else default_bank_dir()
+    if bank_model_id(target) is not None:
+        return target
+    if g.bank is None and bank_model_id(SHIPPED_BANK) is not None:
+        return SHIPPED_BANK
+    return None
+
+
+def read_bank(g: Globals) -> "MemoryBank | None":
+    """The bank's contents without loading the backbone (None when there is no bank yet)."""
+    from tokmem_agents.memory import MemoryBank
+
+    source = bank_source(g)
+    return MemoryBank.load(source) if source is not None else None
+
+
+def open_tokmem(g: Globals, model: str | None = None) -> "TokMem":
+    """Open the bank on its backbone (``--model`` or the one it remembers), with a spinner on stderr."""
+    with err.status("loading the model...", spinner="dots"):
+        from transformers.utils import logging as hf_logging
+
+        from tokmem_agents.tokmem import TokMem
+
+        if not g.debug:  # transformers' own bars and advisories would drown our one-line messages
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        return TokMem.open(g.bank, model if model is not None else g.model)
+
+
+def print_json(value: object) -> None:
+    """Write JSON to stdout as plain text (no rich markup, no wrapping)."""
+    import json
+
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=None) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,173 @@
+"""``tokmem-agent learn-tool``: validate specs and data, then train one memory token per new tool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from tokmem_agents.config import TrainConfig
+
+from .common import BankOpt, DebugOpt, Globals, ModelOpt, bank_label, err, errors, open_tokmem, out, read_bank, resolve_globals
+
+if TYPE_CHECKING:
+    from tokmem_agents.data import Example
+    from tokmem_agents.specs import ToolSpec
+    from tokmem_agents.trainer import TrainStats
+
+_DEFAULTS = TrainConfig()
+
+
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise typer.BadParameter(f"{value} is not a positive number")
+    return value
+
+
+def validate_inputs(
+    g: Globals, spec_files: list[Path], data_files: list[Path], retrain: bool
+) -> tuple[list["ToolSpec"], list["Example"], list[str]]:
+    """Read and check every spec and data file without loading the model.
+
+    Returns the specs, the extra examples, and the names that will be learned (new to the bank, or
+    all named ones with ``retrain``). Raises SpecError/DataError naming the file, tool and field.
+    """
+    from tokmem_agents.data import check_examples, load_jsonl
+    from tokmem_agents.errors import SpecError
+    from tokmem_agents.specs import check_unique, load_spec_file
+
+    specs: list[ToolSpec] = []
+    origin: dict[str, Path] = {}
+    for path in spec_files:
+        for spec in load_spec_file(path):
+            if spec.name in origin:
+                raise SpecError(f"{path}: tool {spec.name!r} is also defined in {origin[spec.name]}")
+            origin[spec.name] = path
+            specs.append(spec)
+    check_unique(specs)
+    bank = read_bank(g)
+    known = {**(bank.specs if bank is not None else {}), **{s.name: s for s in specs}}
+    extra: list[Example] = []
+    for path in data_files:
+        examples = load_jsonl(path)
+        check_examples(examples, known, source=str(path))
+        extra.extend(examples)
+    todo = [s.name for s in specs if retrain or bank is None or s.name not in bank]
+    in_data = {n for e in extra for n in e.tool_names}
+    for spec in specs:
+        if spec.name in todo and not spec.examples and spec.name not in in_data:
+            raise SpecError(
+                f"{origin[spec.name]}: tool {spec.name!r}: field \"examples\": the tool has no examples; "
+                "add some to the spec or calls of it in a --data file"
+            )
+    return specs, extra, todo
+
+
+def _summary(stats: "TrainStats", bank: str) -> None:
+    table = Table(title=f"learned {len(stats.tools)} tool(s)", title_justify="left")
+    table.add_column("tool", no_wrap=True)
+    table.add_column("examples", justify="right")
+    table.add_column("final loss", justify="right")
+    table.add_column("seconds", justify="right")
+    for name in stats.tools:
+        row = stats.per_tool.get(name, {})
+        loss = row.get("final_loss")
+        table.add_row(
+            name,
+            str(row.get("examples", "")),
+            "-" if loss is None else f"{loss:.4f}",
+            f"{row.get('seconds', 0):.1f}",
+        )
+    out.print(table)
+    out.print(
+        f"{stats.examples} examples x {stats.epochs} epoch(s), {stats.steps} steps in {stats.seconds:.1f} s "
+        f"({stats.examples_per_second:.1f} examples/s); saved to {bank}"
+    )
+
+
+def learn_tool(
+    ctx: typer.Context,
+    specs: Annotated[
+        list[Path],
+        typer.Argument(metavar="SPEC.json", show_default=False, help="Tool spec files (one tool or a list of tools each)."),
+    ],
+    data: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--data",
+            metavar="EXTRA.jsonl",
+            show_default=False,
+            help="Extra (multi-call) examples, one JSON object per line: {\"query\", \"calls\"}. Repeatable.",
+        ),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, metavar="N", help="Passes over the training examples.")] = _DEFAULTS.epochs,
+    lr: Annotated[float, typer.Option("--lr", callback=_positive, metavar="X", help="Learning rate (AdamW).")] = _DEFAULTS.lr,
+    replay: Annotated[
+        bool,
+        typer.Option("--replay/--no-replay", metavar="", help="Replay stored examples of tools already learned, so new tokens do not fire on them."),
+    ] = _DEFAULTS.replay,
+    retrain: Annotated[bool, typer.Option("--retrain", metavar="", help="Learn the named tools again even if the bank has them.")] = False,
+    bank: BankOpt = None,
+    model: ModelOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Learn tools from spec files: each new tool becomes one trained memory token.
+
+    Every spec and --data example is validated before the model is loaded; when anything is wrong,
+    nothing is trained and nothing is written. Tools already in the bank are skipped unless
+    --retrain is given. The bank is saved atomically; Ctrl-C leaves it unchanged.
+    """
+    g = resolve_globals(ctx, bank, model, debug)
+    with errors(g, interrupted="interrupted; the bank was left unchanged"):
+        tool_specs, extra, todo = validate_inputs(g, specs, data or [], retrain)
+        skipped = [s.name for s in tool_specs if s.name not in todo]
+        if not todo:
+            out.print(
+                f"nothing new to learn: {', '.join(skipped)} already in {bank_label(g)} "
+                "(use --retrain to learn them again)"
+            )
+            raise typer.Exit(0)
+        if skipped:
+            err.print(f"skipping {len(skipped)} tool(s) already in the bank: {', '.join(skipped)} (use --retrain)")
+        config = TrainConfig(epochs=epochs, lr=lr, replay=replay)
+        tm = open_tokmem(g)
+        stats = _train(tm, tool_specs, extra, config, retrain)
+        if stats is None:  # another process learned them meanwhile
+            out.print(f"nothing new to learn: every tool is already in {bank_label(g)}")
+            raise typer.Exit(0)
+        _summary(stats, str(tm.path))
+
+
+def _train(tm, specs, extra, config, retrain):  # type: ignore[no-untyped-def]
+    """Run :meth:`TokMem.learn` under a rich progress bar (loss, examples/s, ETA) on stderr."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from tokmem_agents.trainer import TrainProgress
+
+    columns = (
+        TextColumn("[bold]training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("epoch {task.fields[epoch]}"),
+        TextColumn("loss {task.fields[loss]}"),
+        TextColumn("{task.fields[eps]} ex/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("train", total=None, epoch="-", loss="-", eps="-")
+
+        def update(p: TrainProgress) -> None:
+            bar.update(
+                task,
+                total=p.total_steps,
+                completed=p.step,
+                epoch=p.epoch,
+                loss=f"{p.loss:.4f}",
+                eps=f"{p.examples_per_second:.1f}",
+            )
+
+        return tm.learn(specs, extra, config, retrain=retrain, progress=update)

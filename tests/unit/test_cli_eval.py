@@ -1,0 +1,96 @@
+"""`tokmem-agent eval`: one JSON object or a table; bad data and unknown methods are exit 2."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+from cli_support import learned_bank, one_error_line, run, short_decoding, write_jsonl  # noqa: F401
+
+KEYS = {
+    "n", "tool_precision", "tool_recall", "tool_f1", "sequence_acc", "call_em", "full_em", "schema_valid",
+    "prompt_tokens_per_query", "seconds_per_query", "method", "model",
+}
+ROWS = [
+    {"query": "ping example.org", "calls": [{"name": "ping", "arguments": {"host": "example.org"}}]},
+    {"query": "note: call mom", "calls": [{"name": "add_note", "arguments": {"text": "call mom"}}]},
+    {"query": "hello there", "calls": []},
+]
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "eval.jsonl", ROWS)
+
+
+def test_json_report(learned_bank: Path, data: Path, short_decoding: None) -> None:
+    res = run("eval", data, "--json", "--bank", learned_bank)
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)  # exactly one JSON object on stdout
+    assert KEYS <= set(report)
+    assert report["n"] == 3 and report["method"] == "tokmem" and report["constrained"] is True
+    assert report["trainable_parameters"] == 2 * 64  # two tools x hidden size of the tiny model
+    assert report["model"].endswith("tiny-llama0") and report["peak_rss_mb"] > 0
+    assert report["prompt_tokens_per_query"] > 0
+
+
+def test_table_limit_and_no_constrain(learned_bank: Path, data: Path, short_decoding: None) -> None:
+    res = run("eval", data, "--bank", learned_bank, "--limit", 2, "--no-constrain")
+    assert res.exit_code == 0, res.output
+    assert "tool F1" in res.stdout and "unconstrained" in res.stdout and "prompt tokens / query" in res.stdout
+
+
+def test_icl_and_rag_methods(learned_bank: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tokmem_agents.evaluation as evaluation
+    import tokmem_agents.retrieval as retrieval
+
+    for name in ("icl", "rag"):  # keep the random model's answers short
+        monkeypatch.setitem(evaluation.METHODS, name, functools.partial(evaluation.METHODS[name], max_new_tokens=4))
+
+    class FirstTools:
+        def index(self, documents):  # type: ignore[no-untyped-def]
+            self.n = len(documents)
+
+        def top_k(self, query, k):  # type: ignore[no-untyped-def]
+            return list(range(min(k, self.n)))
+
+    monkeypatch.setattr(retrieval, "MiniLMRetriever", FirstTools)
+    icl = json.loads(run("eval", data, "--method", "icl", "--json", "--limit", 1, "--bank", learned_bank).stdout)
+    rag = json.loads(run("eval", data, "--method", "rag", "--k", 1, "--json", "--limit", 1, "--bank", learned_bank).stdout)
+    assert icl["method"] == "icl" and rag["method"] == "rag"
+    assert icl["trainable_parameters"] == 0 and icl["n"] == 1
+    assert rag["prompt_tokens_per_query"] < icl["prompt_tokens_per_query"]  # one schema instead of two
+
+
+def test_malformed_jsonl(learned_bank: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"query": "ok", "calls": []}\n{"query": "x", "calls": "ping"}\n')
+    res = run("eval", bad, "--bank", learned_bank)
+    assert res.exit_code == 2
+    line = one_error_line(res)
+    assert "bad.jsonl:2" in line and "calls" in line
+
+
+def test_missing_data_file(learned_bank: Path, tmp_path: Path) -> None:
+    res = run("eval", tmp_path / "none.jsonl", "--bank", learned_bank)
+    assert res.exit_code == 2 and "no such file" in one_error_line(res)
+
+
+def test_unknown_method_is_a_usage_error(learned_bank: Path, data: Path) -> None:
+    res = run("eval", data, "--method", "lora", "--bank", learned_bank)
+    assert res.exit_code == 2
+    assert "--method" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_bad_limit_is_a_usage_error(learned_bank: Path, data: Path) -> None:
+    res = run("eval", data, "--limit", 0, "--bank", learned_bank)
+    assert res.exit_code == 2 and "--limit" in res.stderr
+
+
+def test_empty_bank_is_exit_2(tiny_model_dir: Path, tmp_path: Path, data: Path) -> None:
+    res = run("eval", data, "--bank", tmp_path / "empty", "--model", tiny_model_dir)
+    assert res.exit_code == 2
+    assert "holds no tools" in one_error_line(res)
