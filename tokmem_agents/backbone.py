@@ -184,6 +184,30 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _gguf_digest(path: Path) -> str:
+    """sha256 of a GGUF file, memoised by (path, size, mtime) in ``models/gguf-index.json``."""
+    st = path.stat()
+    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    index_file = model_cache_dir() / "gguf-index.json"
+    try:
+        index = json.loads(index_file.read_text(encoding="utf-8"))
+        if not isinstance(index, dict):
+            index = {}
+    except (OSError, ValueError):
+        index = {}
+    if isinstance(index.get(key), str):
+        return str(index[key])
+    digest = _sha256_file(path)
+    index[key] = digest
+    try:
+        from .storage import atomic_write_text
+
+        atomic_write_text(index_file, json.dumps(index, indent=1))
+    except OSError:
+        pass
+    return digest
+
+
 def _load_pretrained(location: Path | str, dtype: torch.dtype, gguf_file: str | None = None) -> tuple[Any, Any]:
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -207,7 +231,7 @@ def _load_gguf(path: Path, dtype: torch.dtype, use_cache: bool) -> tuple[Any, An
     """Load a GGUF, through the dequantised safetensors cache when possible."""
     if not use_cache:
         return _load_pretrained(path.parent, dtype, gguf_file=path.name)
-    digest = _sha256_file(path)
+    digest = _gguf_digest(path)
     cache = model_cache_dir() / f"gguf-{digest[:24]}"
     if (cache / "tokmem-cache.json").is_file():
         try:

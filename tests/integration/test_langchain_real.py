@@ -1,13 +1,12 @@
 """LangChain integration on the embedded model: learn 3 tools, call them through LangChain, run the loop.
 
-One module-scoped bank (3 tools x 15 examples, 6 epochs) serves every test; the whole module stays
-under ~3 minutes on 2 CPU cores.
+One module-scoped bank (3 tools x 15 examples, 6 epochs) serves every test. Training is most of the
+cost: ~3 minutes on 2 busy CPU cores; the calls after it take well under a minute on an idle machine.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -126,9 +125,10 @@ def test_runnable_and_chat_call_the_right_tools_on_held_out_queries(tm):
     for (q, _, _), calls in zip(HELD_OUT, got):
         assert [(c["name"], c["args"]) for c in runnable.invoke(q)] == [(c["name"], c["args"]) for c in calls]
     chat = ChatTokMem(tokmem=tm)
-    messages = chat.batch([q for q, _, _ in HELD_OUT])
-    assert [[c["name"] for c in m.tool_calls] for m in messages] == names
-    assert [(c["name"], c["args"]) for c in chat.invoke(HELD_OUT[0][0]).tool_calls] == [(c["name"], c["args"]) for c in messages[0].tool_calls]
+    messages = chat.batch([q for q, _, _ in HELD_OUT[:3]])
+    assert [[(c["name"], c["args"]) for c in m.tool_calls] for m in messages] == [
+        [(c["name"], c["args"]) for c in calls] for calls in got[:3]
+    ]
 
 
 def test_bound_tools_restrict_and_unknown_tools_fail(tm):
@@ -160,11 +160,11 @@ def test_agent_loop_with_real_procedures_ends_with_a_final_message(tm):
     assert "rewolfnus" in final.content
 
 
-def test_example_script_runs_offline(bank):
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "langchain_agent.py"), "--bank", str(bank), "What is 35% of 60?"],
-        capture_output=True, text=True, timeout=240, cwd=ROOT,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "call   percentage" in out.stdout and "answer percentage: " in out.stdout
-    assert "21" in out.stdout.split("answer", 1)[1]
+def test_example_agent_runs_offline(bank, capsys):
+    spec = importlib.util.spec_from_file_location("langchain_agent", ROOT / "examples" / "langchain_agent.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.main(["--bank", str(bank), "What is 35% of 60?"]) == 0
+    out = capsys.readouterr().out
+    assert "call   percentage" in out and "answer percentage: " in out
+    assert "21" in out.split("answer", 1)[1]

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Rebuild the catalog bank shipped in tokmem_agents/data/default_bank on the embedded model.
+# Usage: scripts/build_default_bank.sh [extra learn-tool options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=tokmem_agents/data/default_bank
+tmp=$(mktemp -d)
+tokmem-agent learn-tool tools/*.json --data tools/compositional.jsonl --bank "$tmp/bank" --epochs 4 --lr 1e-2 "$@"
+rm -rf "$out"
+mkdir -p "$(dirname "$out")"
+cp -r "$tmp/bank" "$out"
+rm -rf "$tmp"
+tokmem-agent eval tools/eval/single.jsonl --bank "$out" --json
