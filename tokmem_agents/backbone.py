@@ -185,10 +185,10 @@ def _sha256_file(path: Path) -> str:
 
 
 def _gguf_digest(path: Path) -> str:
-    """sha256 of a GGUF file, memoised by (path, size, mtime) in ``models/gguf-index.json``."""
+    """sha256 of a GGUF file, memoised by (path, size, mtime) in ``models/index-gguf-sha256.json``."""
     st = path.stat()
     key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
-    index_file = model_cache_dir() / "gguf-index.json"
+    index_file = model_cache_dir() / "index-gguf-sha256.json"
     try:
         index = json.loads(index_file.read_text(encoding="utf-8"))
         if not isinstance(index, dict):
