@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from tokmem_agents.errors import ProcedureError
 from tokmem_agents.registry import ProcedureRegistry
+from tokmem_agents.storage import atomic_write_bytes
 
 from .sandbox import display_path, resolve_path, sandbox_root
 
@@ -28,17 +26,7 @@ def write_file(path: str, content: str) -> dict[str, Any]:
     if target == sandbox_root() or target.is_dir():
         raise ProcedureError(f"{path!r} is a folder, not a file")
     existed = target.exists()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:  # write-then-rename so a reader never sees half a file
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(target, data)  # write-then-rename so a reader never sees half a file
     return {"path": display_path(target), "bytes": len(data), "action": "overwritten" if existed else "created"}
 
 

@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=tokmem_agents/data/default_bank
 tmp=$(mktemp -d)
-tokmem-agent learn-tool tools/*.json --data tools/compositional.jsonl --bank "$tmp/bank" --epochs 4 --lr 1e-2 "$@"
+tokmem-agent learn-tool tools/*.json --data tools/compositional.jsonl --bank "$tmp/bank" --epochs 5 --lr 2e-2 "$@"
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
 cp -r "$tmp/bank" "$out"
 rm -rf "$tmp"
-tokmem-agent eval tools/eval/single.jsonl --bank "$out" --json
+for s in single multi notool; do tokmem-agent eval "tools/eval/$s.jsonl" --bank "$out" --json; done
