@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import BankOpt, DebugOpt, ModelOpt, err, errors, open_tokmem, out, print_json, resolve_globals
+from .common import BankOpt, DebugOpt, ModelOpt, NoConstrainOpt, err, errors, open_tokmem, out, print_json, resolve_globals
 
 if TYPE_CHECKING:
     from tokmem_agents.decoding import DecodeResult
@@ -70,9 +70,7 @@ def call(
         typer.Option("--json", metavar="", help='Print only a JSON array of {"name", "arguments"} (valid calls) on stdout.'),
     ] = False,
     execute: Annotated[bool, typer.Option("--execute", metavar="", help="Run the procedures of the calls and print their results.")] = False,
-    no_constrain: Annotated[
-        bool, typer.Option("--no-constrain", metavar="", help="Decode arguments without the JSON Schema constraint.")
-    ] = False,
+    no_constrain: NoConstrainOpt = False,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Callable
 import typer
 
 from .call import describe_procedure, describe_result
-from .common import BankOpt, DebugOpt, ModelOpt, errors, open_tokmem, resolve_globals
+from .common import BankOpt, DebugOpt, ModelOpt, NoConstrainOpt, errors, open_tokmem, resolve_globals
 
 if TYPE_CHECKING:
     from tokmem_agents.config import DecodeConfig
@@ -139,9 +139,7 @@ def _write(text: str) -> None:
 def chat(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Run procedures that change stored data without asking.")] = False,
-    no_constrain: Annotated[
-        bool, typer.Option("--no-constrain", metavar="", help="Decode arguments without the JSON Schema constraint.")
-    ] = False,
+    no_constrain: NoConstrainOpt = False,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,

@@ -62,6 +62,9 @@ DebugOpt = Annotated[
     bool,
     typer.Option("--debug", metavar="", show_default=False, help="Show full tracebacks (also: TOKMEM_DEBUG=1)."),
 ]
+NoConstrainOpt = Annotated[
+    bool, typer.Option("--no-constrain", metavar="", help="Decode arguments without the JSON Schema constraint.")
+]
 
 
 @dataclass(frozen=True)

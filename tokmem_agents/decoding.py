@@ -18,6 +18,7 @@ import torch
 
 from .backbone import Backbone
 from .config import DecodeConfig
+from .constraints import CallGrammar, fill_masks
 from .data import ToolCall
 from .errors import UnknownToolError
 from .lm import MemoryLM, autocast
@@ -127,8 +128,6 @@ class Decoder:
     def _grammar(self, config: DecodeConfig) -> Any:
         key = (config.allowed_tools, config.max_calls)
         if key not in self._grammars:
-            from .constraints import CallGrammar
-
             self._grammars[key] = CallGrammar(
                 self.backbone.tokenizer,
                 self.backbone.base_vocab,
@@ -191,8 +190,6 @@ class Decoder:
                 else:
                     masks[b] = text_only if row.phase == "text" else base
             if constrained_rows:
-                from .constraints import fill_masks
-
                 sub = torch.empty((len(constrained_rows), logits.shape[-1]), dtype=torch.bool)
                 fill_masks([rows[active[b]].constraint for b in constrained_rows], sub)
                 masks[constrained_rows] = sub & base

@@ -63,6 +63,11 @@ class MemoryLM:
         # transformers 5 renamed ``past_key_values`` to ``cache`` on some models
         self._cache_kw = "cache" if "cache" in inspect.signature(self.decoder.forward).parameters else "past_key_values"
 
+    def set_rows(self, input_rows: torch.Tensor, output_rows: torch.Tensor | None = None) -> None:
+        """Swap in new memory rows (the trainer does this every step; the rest is built once)."""
+        self.embedding.rows = input_rows
+        self.head.rows = input_rows if output_rows is None else output_rows
+
     @property
     def vocab_size(self) -> int:
         return self.base_vocab + int(self.embedding.rows.shape[0])

@@ -256,6 +256,7 @@ def learn(
     pad = backbone.tokenizer.pad_token_id or 0
     rng = random.Random(config.seed)
     order = list(range(len(encoded)))
+    lm = MemoryLM(backbone, old_in)
     start = time.perf_counter()
     step = 0
     done = 0
@@ -266,8 +267,7 @@ def learn(
         for b in range(steps_per_epoch):
             idx = order[b * config.batch_size : (b + 1) * config.batch_size]
             batch = [encoded[i] for i in idx]
-            lm = MemoryLM(
-                backbone,
+            lm.set_rows(
                 torch.cat([old_in, new_in]),
                 None if new_out is None else torch.cat([old_out, new_out]),  # type: ignore[list-item]
             )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _tiny import make_tiny_model
 from typer.testing import CliRunner, Result
 
 from cli.app import app
@@ -103,25 +104,6 @@ def short_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def other_model_dir(tmp_path_factory: pytest.TempPathFactory, smol_tokenizer: Any) -> Path:
+def other_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_model_dir: Path) -> Path:
     """A second tiny Llama, same shapes and tokenizer, different random weights (another backbone)."""
-    import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(1)
-    cfg = LlamaConfig(
-        vocab_size=len(smol_tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-        tie_word_embeddings=True,
-        bos_token_id=smol_tokenizer.bos_token_id,
-        eos_token_id=smol_tokenizer.eos_token_id,
-    )
-    out = tmp_path_factory.mktemp("other-llama")
-    LlamaForCausalLM(cfg).save_pretrained(out)
-    smol_tokenizer.save_pretrained(out)
-    return out
+    return make_tiny_model(tmp_path_factory.mktemp("other-llama"), tiny_model_dir, seed=1)
