@@ -52,13 +52,5 @@ class ProcedureError(TokMemError):
     """A procedure failed or was refused (bad arguments, sandbox violation, timeout)."""
 
 
-class DecodingLimitError(TokMemError):
-    """A decoding limit (calls, tokens per call, wall-clock budget) was hit."""
-
-
-class TrainingInterrupted(TokMemError):
-    """Training was interrupted (Ctrl-C); the bank on disk was left as it was."""
-
-
 class ConstraintError(TokMemError, ValueError):
     """A token was fed to a schema constraint that does not allow it."""
