@@ -12,6 +12,7 @@ import sys
 import typer
 
 from . import tools
+from .adapt import adapt_command
 from .call import call
 from .chat import chat
 from .common import (
@@ -55,6 +56,7 @@ app.command("learn-tool")(learn_tool)
 app.command("call")(call)
 app.command("chat")(chat)
 app.command("eval")(eval_command)
+app.command("adapt")(adapt_command)
 app.add_typer(tools.app, name="tools")
 
 

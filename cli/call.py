@@ -7,34 +7,74 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import BankOpt, DebugOpt, ModelOpt, NoConstrainOpt, err, errors, open_tokmem, out, print_json, resolve_globals
+from .common import (
+    BankOpt,
+    DebugOpt,
+    MaxCallsOpt,
+    MaxTokensPerCallOpt,
+    ModelOpt,
+    NoConstrainOpt,
+    TimeBudgetOpt,
+    decode_config,
+    err,
+    errors,
+    open_tokmem,
+    out,
+    print_json,
+    resolve_globals,
+)
 
 if TYPE_CHECKING:
+    from tokmem_agents.config import DecodeConfig
     from tokmem_agents.decoding import DecodeResult
     from tokmem_agents.memory import MemoryBank
     from tokmem_agents.registry import ProcedureRegistry, ProcedureResult
     from tokmem_agents.data import ToolCall
 
 
-def describe_result(result: "DecodeResult", bank: "MemoryBank", base_vocab: int) -> list[str]:
-    """Readable lines for one decode: which memory token fired and with what, or the text answer."""
+def stop_line(result: "DecodeResult", config: "DecodeConfig") -> str | None:
+    """Which decoding limit ended the answer, in words (None when the model finished on its own)."""
+    reason = result.stop_reason
+    if reason == "end":
+        return None
+    if reason == "max_calls":
+        return f"stopped early: reached the limit of {config.max_calls} call(s) per query (--max-calls); later calls were not decoded"
+    if reason == "max_tokens" and not result.emitted_calls:
+        return f"stopped early: the text answer reached its limit of {config.max_text_tokens} tokens"
+    if reason == "max_tokens":
+        return f"stopped early: a call reached the limit of {config.max_tokens_per_call} tokens per call (--max-tokens-per-call)"
+    if reason == "time_budget":
+        budget = f" of {config.time_budget:g} s" if config.time_budget is not None else ""
+        return f"stopped early: the time budget{budget} ran out (--time-budget)"
+    if reason == "repetition":
+        return "stopped early: a call kept repeating itself and was cut (repetition guard)"
+    return f"stopped early: {reason}"
+
+
+def describe_result(result: "DecodeResult", bank: "MemoryBank", base_vocab: int, config: "DecodeConfig") -> list[str]:
+    """Readable lines for one decode with ``config``: each memory token that fired and with what (valid,
+    invalid or truncated at a limit, the last two never run), or the text answer, then the limit that stopped it."""
     from tokmem_agents.memory import token_label
 
     lines: list[str] = []
-    bad = {i.call_index: i for i in result.invalid if i.call_index is not None}
-    for k, call in enumerate(result.calls):
-        token = f"{token_label(call.name)} (id {base_vocab + bank.index(call.name)})" if call.name in bank else token_label(call.name)
-        mark = "invalid" if k in bad else "call"
-        lines.append(f"{mark} {token}  {call.name}({json.dumps(call.arguments, ensure_ascii=False)})")
-        if k in bad:
-            lines.append(f"  not run: {bad[k].errors[0]}")
-    for inv in result.invalid:
-        if inv.call_index is None:
-            lines.append(f"invalid {token_label(inv.name)}  arguments {inv.raw[:80]!r}: {inv.errors[0]}")
-    if not result.calls and not result.invalid:
+    for ev in result.events():
+        token = f"{token_label(ev.name)} (id {base_vocab + bank.index(ev.name)})" if ev.name in bank else token_label(ev.name)
+        if ev.call is not None:
+            shown = f"{ev.name}({json.dumps(ev.call.arguments, ensure_ascii=False)})"
+        else:
+            shown = f"arguments {ev.invalid.raw[:80]!r}" if ev.invalid is not None else "(no arguments)"
+        mark = "truncated" if ev.truncated else "invalid" if ev.invalid is not None else "call"
+        lines.append(f"{mark} {token}  {shown}")
+        if ev.truncated:
+            why = ev.invalid.errors[0] if ev.invalid is not None else "its arguments were closed by the decoder, not written by the model"
+            lines.append(f"  not run: cut at a decoding limit; {why}")
+        elif ev.invalid is not None:
+            lines.append(f"  not run: {ev.invalid.errors[0]}")
+    if not result.emitted_calls:
         lines.append(f"answer (no tool): {result.text}" if result.text else "answer (no tool): (empty)")
-    if result.stop_reason != "end":
-        lines.append(f"(stopped early: {result.stop_reason})")
+    stop = stop_line(result, config)
+    if stop is not None:
+        lines.append(stop)
     return lines
 
 
@@ -67,10 +107,13 @@ def call(
     query: Annotated[str, typer.Argument(metavar="QUERY", show_default=False, help="The request, in plain language.")],
     as_json: Annotated[
         bool,
-        typer.Option("--json", metavar="", help='Print only a JSON array of {"name", "arguments"} (valid calls) on stdout.'),
+        typer.Option("--json", metavar="", help='Print only a JSON array of {"name", "arguments"} (valid, complete calls) on stdout; the rest goes to stderr.'),
     ] = False,
     execute: Annotated[bool, typer.Option("--execute", metavar="", help="Run the procedures of the calls and print their results.")] = False,
     no_constrain: NoConstrainOpt = False,
+    max_calls: MaxCallsOpt = None,
+    max_tokens_per_call: MaxTokensPerCallOpt = None,
+    time_budget: TimeBudgetOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -78,30 +121,36 @@ def call(
     """Turn one request into tool calls with the bank's memory tokens.
 
     Shows which memory token fired and its arguments, or the plain-text answer when no tool fits.
-    Calls whose arguments do not validate are reported and never run. With --execute, exits 1 when
-    a procedure fails.
+    Calls whose arguments do not validate, and calls cut at a decoding limit (--max-tokens-per-call,
+    --time-budget), are reported and never run; so is the limit that stopped decoding. With --execute,
+    exits 1 when a procedure fails.
     """
     g = resolve_globals(ctx, bank, model, debug)
     with errors(g):
-        from tokmem_agents.config import DecodeConfig
-
+        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget)
         tm = open_tokmem(g)
         if len(tm.bank) == 0:
             err.print(f"warning: the bank {tm.path} holds no tools yet (learn some with `tokmem-agent learn-tool`)")
-        result = tm.call(query, DecodeConfig(constrained=not no_constrain))
+        result = tm.call(query, config)
         calls = result.valid_calls
         results = execute_calls(calls, tm.bank, _registry()) if execute else []
         if as_json:
-            for inv in result.invalid:
-                err.print(f"invalid call of {inv.name} (not in the output): {inv.errors[0]}")
-            if not result.calls and not result.invalid and result.text:
+            for ev in result.events():
+                if ev.truncated:
+                    err.print(f"truncated call of {ev.name} (not in the output): cut at a decoding limit")
+                elif ev.invalid is not None:
+                    err.print(f"invalid call of {ev.name} (not in the output): {ev.invalid.errors[0]}")
+            if not result.emitted_calls and result.text:
                 err.print(f"answer (no tool): {result.text}")
+            stop = stop_line(result, config)
+            if stop is not None:
+                err.print(stop)
             rows: list[dict[str, Any]] = [c.to_json() for c in calls]
             for row, r in zip(rows, results):
                 row["result"] = {k: v for k, v in r.to_json().items() if k != "name"}
             print_json(rows)
         else:
-            for line in describe_result(result, tm.bank, tm.backbone.base_vocab):
+            for line in describe_result(result, tm.bank, tm.backbone.base_vocab, config):
                 out.print(line, markup=False)
             for r in results:
                 out.print(describe_procedure(r), markup=False)

@@ -8,7 +8,19 @@ from typing import TYPE_CHECKING, Annotated, Callable
 import typer
 
 from .call import describe_procedure, describe_result
-from .common import BankOpt, DebugOpt, ModelOpt, NoConstrainOpt, errors, open_tokmem, resolve_globals
+from .common import (
+    BankOpt,
+    DebugOpt,
+    MaxCallsOpt,
+    MaxTokensPerCallOpt,
+    ModelOpt,
+    NoConstrainOpt,
+    TimeBudgetOpt,
+    decode_config,
+    errors,
+    open_tokmem,
+    resolve_globals,
+)
 
 if TYPE_CHECKING:
     from tokmem_agents.config import DecodeConfig
@@ -61,10 +73,12 @@ def chat_loop(
     ``read(prompt)`` returns a line (raising EOFError/KeyboardInterrupt to leave); ``confirm`` asks
     the y/N question (default: ``read``); ``write`` prints one message.
     """
+    from tokmem_agents.config import DecodeConfig
     from tokmem_agents.errors import TokMemError
     from tokmem_agents.registry import default_registry
 
     registry = registry if registry is not None else default_registry()
+    config = config if config is not None else DecodeConfig()
     confirm = confirm or read
     write(f"tokmem chat: {len(tm.bank)} tool(s) in {tm.path}. /help for help, /quit or Ctrl-D to leave.")
     try:
@@ -93,7 +107,7 @@ def chat_loop(
             except TokMemError as e:
                 write(f"error: {' '.join(str(e).split())}")
                 continue
-            for text in describe_result(result, tm.bank, tm.backbone.base_vocab):
+            for text in describe_result(result, tm.bank, tm.backbone.base_vocab, config):
                 write(text)
             for c in result.valid_calls:
                 if c.name in registry and registry.get(c.name).mutates and not yes:
@@ -140,6 +154,9 @@ def chat(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Run procedures that change stored data without asking.")] = False,
     no_constrain: NoConstrainOpt = False,
+    max_calls: MaxCallsOpt = None,
+    max_tokens_per_call: MaxTokensPerCallOpt = None,
+    time_budget: TimeBudgetOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -148,15 +165,15 @@ def chat(
 
     Shows the memory tokens that fired and their arguments, asks y/N before procedures that change
     anything (--yes skips), prints their results, and answers in plain text when no tool fits.
+    Calls cut at a decoding limit (--max-tokens-per-call, --time-budget) are shown as truncated, never run.
     Arrow keys recall history. /tools, /help, /quit; Ctrl-D or Ctrl-C leave.
     """
     g = resolve_globals(ctx, bank, model, debug)
     with errors(g):
-        from tokmem_agents.config import DecodeConfig
-
+        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget)
         try:
             tm = open_tokmem(g)
         except KeyboardInterrupt:
             raise typer.Exit(0) from None
         read, confirm = _terminal_io()
-        chat_loop(tm, read, _write, confirm=confirm, yes=yes, config=DecodeConfig(constrained=not no_constrain))
+        chat_loop(tm, read, _write, confirm=confirm, yes=yes, config=config)

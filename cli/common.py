@@ -7,13 +7,14 @@ Nothing here imports torch: commands that need the model import the library insi
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -25,11 +26,14 @@ try:  # recent typer vendors click as typer._click; older versions use click its
 except ImportError:  # pragma: no cover
     from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[no-redef]
 
+from tokmem_agents import config as _config
 from tokmem_agents.errors import TokMemError
 
 if TYPE_CHECKING:
+    from tokmem_agents.config import DecodeConfig
     from tokmem_agents.memory import MemoryBank
     from tokmem_agents.tokmem import TokMem
+    from tokmem_agents.trainer import TrainProgress
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -58,6 +62,16 @@ ModelOpt = Annotated[
         "[default: the one the bank was trained on, else the embedded SmolLM2-135M]",
     ),
 ]
+AdapterOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--adapter",
+        metavar="ID|DIR|none",
+        show_default=False,
+        help="Adapted backbone for a new bank: an adapter id or directory from `tokmem-agent adapt`, or none. "
+        "[default: the one the bank was learned on, else the model's shipped adapter if any]",
+    ),
+]
 DebugOpt = Annotated[
     bool,
     typer.Option("--debug", metavar="", show_default=False, help="Show full tracebacks (also: TOKMEM_DEBUG=1)."),
@@ -65,6 +79,52 @@ DebugOpt = Annotated[
 NoConstrainOpt = Annotated[
     bool, typer.Option("--no-constrain", metavar="", help="Decode arguments without the JSON Schema constraint.")
 ]
+
+
+# --- the decoding limits (call, chat, eval); defaults stay in DecodeConfig ----------------------
+
+_DECODE = _config.DecodeConfig()
+
+
+def _positive_seconds(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a positive number of seconds")
+    return value
+
+
+MaxCallsOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--max-calls", min=1, metavar="N", show_default=False,
+        help=f"Stop a query after N tool calls; later calls are not decoded. [default: {_DECODE.max_calls}]",
+    ),
+]
+MaxTokensPerCallOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--max-tokens-per-call", min=1, metavar="N", show_default=False,
+        help="Stop a call's arguments after N tokens; the call is reported as truncated and never run. "
+        f"[default: {_DECODE.max_tokens_per_call}]",
+    ),
+]
+TimeBudgetOpt = Annotated[
+    Optional[float],
+    typer.Option(
+        "--time-budget", metavar="SECONDS", callback=_positive_seconds, show_default=False,
+        help="Wall-clock limit of one decode; a call still open is reported as truncated and never run. [default: none]",
+    ),
+]
+
+
+def decode_config(
+    no_constrain: bool = False,
+    max_calls: int | None = None,
+    max_tokens_per_call: int | None = None,
+    time_budget: float | None = None,
+) -> "DecodeConfig":
+    """The :class:`DecodeConfig` of ``--no-constrain`` and the limit options (a limit not given keeps its default)."""
+    limits = {"max_calls": max_calls, "max_tokens_per_call": max_tokens_per_call, "time_budget": time_budget}
+    return _config.DecodeConfig(constrained=not no_constrain, **{k: v for k, v in limits.items() if v is not None})
 
 
 @dataclass(frozen=True)
@@ -190,8 +250,8 @@ def read_bank(g: Globals) -> "MemoryBank | None":
     return MemoryBank.load(source) if source is not None else None
 
 
-def open_tokmem(g: Globals, model: str | None = None) -> "TokMem":
-    """Open the bank on its backbone (``--model`` or the one it remembers), with a spinner on stderr."""
+def open_tokmem(g: Globals, model: str | None = None, adapter: str | None = None) -> "TokMem":
+    """Open the bank on its backbone (``--model``/``--adapter`` or the one it remembers), with a spinner."""
     with err.status("loading the model...", spinner="dots"):
         from transformers.utils import logging as hf_logging
 
@@ -200,7 +260,7 @@ def open_tokmem(g: Globals, model: str | None = None) -> "TokMem":
         if not g.debug:  # transformers' own bars and advisories would drown our one-line messages
             hf_logging.disable_progress_bar()
             hf_logging.set_verbosity_error()
-        return TokMem.open(g.bank, model if model is not None else g.model)
+        return TokMem.open(g.bank, model if model is not None else g.model, adapter=adapter if adapter is not None else "auto")
 
 
 def print_json(value: object) -> None:
@@ -209,3 +269,49 @@ def print_json(value: object) -> None:
 
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=None) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def training_progress(label: str) -> "Iterator[Callable[[TrainProgress], None]]":
+    """Training progress on stderr, yielding the callback: a transient bar on a terminal, otherwise
+    (logs, CI) one log line per tenth of the run (steps, epoch, loss, examples/s, ETA), shown with
+    ``--debug`` so that stderr otherwise holds only errors."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    if not err.is_terminal:
+        shown = [-1]
+
+        def line(p: "TrainProgress") -> None:
+            tenth = p.step * 10 // max(1, p.total_steps)
+            if tenth == shown[0] and p.step != p.total_steps:
+                return
+            shown[0] = tenth
+            eta = (p.total_steps - p.step) * p.elapsed / max(1, p.step)
+            logging.getLogger("tokmem_agents.cli").info(
+                "%s: step %d/%d, epoch %d, loss %.4f, %.1f ex/s, %.0f s elapsed, ETA %.0f s",
+                label, p.step, p.total_steps, p.epoch, p.loss, p.examples_per_second, p.elapsed, eta,
+            )
+
+        yield line
+        return
+    columns = (
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("epoch {task.fields[epoch]}"),
+        TextColumn("loss {task.fields[loss]}"),
+        TextColumn("{task.fields[eps]} ex/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None, epoch="-", loss="-", eps="-")
+
+        def update(p: "TrainProgress") -> None:
+            bar.update(
+                task, total=p.total_steps, completed=p.step, epoch=p.epoch, loss=f"{p.loss:.4f}",
+                eps=f"{p.examples_per_second:.1f}",
+            )
+
+        yield update

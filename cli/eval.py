@@ -9,7 +9,23 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.table import Table
 
-from .common import BankOpt, DebugOpt, ModelOpt, err, errors, open_tokmem, out, print_json, resolve_globals
+from .common import (
+    EXIT_USAGE,
+    BankOpt,
+    DebugOpt,
+    MaxCallsOpt,
+    MaxTokensPerCallOpt,
+    ModelOpt,
+    TimeBudgetOpt,
+    decode_config,
+    err,
+    errors,
+    fail,
+    open_tokmem,
+    out,
+    print_json,
+    resolve_globals,
+)
 
 
 
@@ -31,6 +47,7 @@ _ROWS: tuple[tuple[str, str], ...] = (
     ("paper_tool_f1", "paper tool F1 (set, macro)"),
     ("paper_arg_f1", "paper argument F1 (set, macro)"),
     ("schema_valid", "schema-valid calls"),
+    ("truncated_rate", "calls truncated at a limit"),
     ("n_calls_emitted", "calls emitted"),
     ("no_tool_false_call_rate", "false calls on no-tool queries"),
     ("prompt_tokens_per_query", "prompt tokens / query"),
@@ -92,6 +109,9 @@ def eval_command(
         bool, typer.Option("--no-constrain", metavar="", help="tokmem: decode arguments without the JSON Schema constraint.")
     ] = False,
     k: Annotated[int, typer.Option("--k", min=1, metavar="K", help="rag: number of tool schemas retrieved into the prompt.")] = 3,
+    max_calls: MaxCallsOpt = None,
+    max_tokens_per_call: MaxTokensPerCallOpt = None,
+    time_budget: TimeBudgetOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -99,9 +119,15 @@ def eval_command(
     """Evaluate tool calling on a JSONL set: tool P/R/F1, sequence accuracy, argument EM, schema validity, cost.
 
     All methods run on the bank's backbone; icl and rag put the bank's tool schemas in the prompt.
+    The decoding limits (--max-calls, --max-tokens-per-call, --time-budget) apply to tokmem; its
+    time budget is per batch of queries, and calls cut at a limit count in "calls truncated".
     """
     g = resolve_globals(ctx, bank, model, debug)
     name = method.value
+    limits = {"--max-calls": max_calls, "--max-tokens-per-call": max_tokens_per_call, "--time-budget": time_budget}
+    given = [opt for opt, v in limits.items() if v is not None]
+    if given and name != "tokmem":
+        raise fail(f"{', '.join(given)}: decoding limits apply to --method tokmem only, not {name}", EXIT_USAGE)
     with errors(g):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -116,7 +142,7 @@ def eval_command(
 
         options: dict[str, Any] = {}
         if name == "tokmem":
-            options["constrained"] = not no_constrain
+            options["config"] = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget)
         if name == "rag":
             options["k"] = k
         with err.status(f"preparing {name}...", spinner="dots"):

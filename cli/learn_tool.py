@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -10,7 +11,21 @@ from rich.table import Table
 
 from tokmem_agents.config import TrainConfig
 
-from .common import BankOpt, DebugOpt, Globals, ModelOpt, bank_label, err, errors, open_tokmem, out, read_bank, resolve_globals
+from .common import (
+    AdapterOpt,
+    BankOpt,
+    DebugOpt,
+    Globals,
+    ModelOpt,
+    bank_label,
+    err,
+    errors,
+    open_tokmem,
+    out,
+    read_bank,
+    resolve_globals,
+    training_progress,
+)
 
 if TYPE_CHECKING:
     from tokmem_agents.data import Example
@@ -21,8 +36,8 @@ _DEFAULTS = TrainConfig()
 
 
 def _positive(value: float) -> float:
-    if not value > 0:
-        raise typer.BadParameter(f"{value} is not a positive number")
+    if not (value > 0 and math.isfinite(value)):
+        raise typer.BadParameter(f"{value} is not a positive finite number")
     return value
 
 
@@ -108,7 +123,18 @@ def learn_tool(
         bool,
         typer.Option("--replay/--no-replay", metavar="", help="Replay stored examples of tools already learned, so new tokens do not fire on them."),
     ] = _DEFAULTS.replay,
+    synthesize: Annotated[
+        int,
+        typer.Option(
+            "--synthesize",
+            min=0,
+            metavar="N",
+            help="Add N multi-call examples (2-4 calls joined by connectors such as 'Then, ') made from single-call "
+            "examples of the new tools and the bank's stored ones.",
+        ),
+    ] = _DEFAULTS.synthesize,
     retrain: Annotated[bool, typer.Option("--retrain", metavar="", help="Learn the named tools again even if the bank has them.")] = False,
+    adapter: AdapterOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -131,8 +157,8 @@ def learn_tool(
             raise typer.Exit(0)
         if skipped:
             err.print(f"skipping {len(skipped)} tool(s) already in the bank: {', '.join(skipped)} (use --retrain)")
-        config = TrainConfig(epochs=epochs, lr=lr, replay=replay)
-        tm = open_tokmem(g)
+        config = TrainConfig(epochs=epochs, lr=lr, replay=replay, synthesize=synthesize)
+        tm = open_tokmem(g, adapter=adapter)
         stats = _train(tm, tool_specs, extra, config, retrain)
         if stats is None:  # another process learned them meanwhile
             out.print(f"nothing new to learn: every tool is already in {bank_label(g)}")
@@ -141,33 +167,6 @@ def learn_tool(
 
 
 def _train(tm, specs, extra, config, retrain):  # type: ignore[no-untyped-def]
-    """Run :meth:`TokMem.learn` under a rich progress bar (loss, examples/s, ETA) on stderr."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    from tokmem_agents.trainer import TrainProgress
-
-    columns = (
-        TextColumn("[bold]training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("epoch {task.fields[epoch]}"),
-        TextColumn("loss {task.fields[loss]}"),
-        TextColumn("{task.fields[eps]} ex/s"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("train", total=None, epoch="-", loss="-", eps="-")
-
-        def update(p: TrainProgress) -> None:
-            bar.update(
-                task,
-                total=p.total_steps,
-                completed=p.step,
-                epoch=p.epoch,
-                loss=f"{p.loss:.4f}",
-                eps=f"{p.examples_per_second:.1f}",
-            )
-
+    """Run :meth:`TokMem.learn` under a progress bar (loss, examples/s, ETA) on stderr."""
+    with training_progress("training") as update:
         return tm.learn(specs, extra, config, retrain=retrain, progress=update)

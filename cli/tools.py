@@ -6,8 +6,9 @@ go through :class:`~tokmem_agents.tokmem.TokMem`, which locks, reloads and saves
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Iterator
 
 import typer
 from rich.table import Table
@@ -44,13 +45,23 @@ def _group(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, deb
     resolve_globals(ctx, bank, model, debug)
 
 
-def _require_bank(g: Globals) -> "MemoryBank":
+NameArg = Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="Tool name.")]
+
+
+@contextmanager
+def _existing_bank(
+    ctx: typer.Context, bank: Path | None, model: str | None, debug: bool
+) -> "Iterator[tuple[Globals, MemoryBank]]":
+    """The resolved options and the bank as stored (no model loaded), inside :func:`errors`:
+    no bank yet is a :class:`BankError`."""
     from tokmem_agents.errors import BankError
 
-    bank = read_bank(g)
-    if bank is None:
-        raise BankError(f"{bank_label(g)}: no bank here (learn a tool first with `tokmem-agent learn-tool`)")
-    return bank
+    g = resolve_globals(ctx, bank, model, debug)
+    with errors(g):
+        b = read_bank(g)
+        if b is None:
+            raise BankError(f"{bank_label(g)}: no bank here (learn a tool first with `tokmem-agent learn-tool`)")
+        yield g, b
 
 
 def _fmt_loss(value: Any) -> str:
@@ -101,7 +112,7 @@ def list_tools(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="Tool name.")],
+    name: NameArg,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -109,9 +120,7 @@ def show(
     """Print a learned tool as JSON: its spec (with examples), memory token and training stats."""
     from tokmem_agents.memory import token_label
 
-    g = resolve_globals(ctx, bank, model, debug)
-    with errors(g):
-        b = _require_bank(g)
+    with _existing_bank(ctx, bank, model, debug) as (_, b):
         i = b.index(name)
         t = b.tools[i]
         import json
@@ -137,15 +146,14 @@ def show(
 @app.command("forget")
 def forget(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="Tool name.")],
+    name: NameArg,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Remove a learned tool from the bank (saved atomically)."""
-    g = resolve_globals(ctx, bank, model, debug)
-    with errors(g):
-        _require_bank(g).index(name)  # unknown tool: fail before loading the model
+    with _existing_bank(ctx, bank, model, debug) as (g, b):
+        b.index(name)  # unknown tool: fail before loading the model
         tm = open_tokmem(g)
         tm.forget(name)
         out.print(f"forgot {name}; {len(tm.bank)} tool(s) left in {tm.path}")
@@ -154,16 +162,14 @@ def forget(
 @app.command("export")
 def export(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="Tool name.")],
+    name: NameArg,
     file: Annotated[Path, typer.Argument(metavar="FILE", show_default=False, help="File to write (e.g. NAME.tokmem).")],
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Write one learned tool to a portable file: vector, spec, stats and backbone fingerprint."""
-    g = resolve_globals(ctx, bank, model, debug)
-    with errors(g):
-        b = _require_bank(g)
+    with _existing_bank(ctx, bank, model, debug) as (_, b):
         b.export_tool(name, file)
         out.print(f"exported {name} to {file} (backbone {b.fingerprint.model_id})")
 
@@ -179,7 +185,7 @@ def import_(
 ) -> None:
     """Import an exported tool into the bank (same backbone only; saved atomically).
 
-    A new bank is created on the backbone the tool was trained on (unless --model says otherwise).
+    A new bank is created on the backbone (and adapter) the tool was trained on (unless --model says otherwise).
     """
     from tokmem_agents.errors import BackboneMismatchError
     from tokmem_agents.memory import MemoryBank
@@ -196,6 +202,7 @@ def import_(
                 "trained on: learn the tool again on this bank instead"
             )
         model_id = g.model if g.model is not None else (None if existing is not None else fp.model_id)
-        tm = open_tokmem(g, model_id)
+        adapter = None if existing is not None else (fp.adapter or "none")  # a new bank: the tool's backbone
+        tm = open_tokmem(g, model_id, adapter=adapter)
         name = tm.import_tool(file, replace_existing=replace)
         out.print(f"imported {name} into {tm.path}; {len(tm.bank)} tool(s) in the bank")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuild the catalog bank shipped in tokmem_agents/data/default_bank on the embedded model.
+# Rebuild the catalog bank shipped in tokmem_agents/data/default_bank on the embedded model with its
+# default adapter (tokmem_agents/data/adapters/defaults.json; a new bank picks it up by itself).
 # Usage: scripts/build_default_bank.sh [extra learn-tool options]
 set -euo pipefail
 cd "$(dirname "$0")/.."

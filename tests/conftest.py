@@ -69,3 +69,32 @@ def tiny_backbone(tiny_model_dir):
     from tokmem_agents.backbone import load_backbone
 
     return load_backbone(str(tiny_model_dir), device="cpu")
+
+
+# --- the reliability counters (tests/unit/_reliability.py) --------------------------------------
+
+
+def _reliability_counts():
+    import sys
+
+    module = sys.modules.get("_reliability")
+    return module if module is not None and module.COUNTS else None
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Write the reliability counters as JSON to ``$TOKMEM_RELIABILITY_REPORT`` when it is set."""
+    import json
+    import os
+
+    module = _reliability_counts()
+    target = os.environ.get("TOKMEM_RELIABILITY_REPORT")
+    if module is not None and target:
+        Path(target).write_text(json.dumps(dict(sorted(module.COUNTS.items())), indent=1) + "\n", encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the reliability counters (fuzz cases, tracebacks, kill-9 trials, ...) after the run."""
+    module = _reliability_counts()
+    if module is not None:
+        terminalreporter.write_sep("-", "reliability")
+        terminalreporter.write_line(module.summary())

@@ -15,14 +15,17 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from .errors import BackboneError, BackboneMismatchError
 from .home import model_cache_dir
+
+if TYPE_CHECKING:
+    from .adapter import Adapter
 
 log = logging.getLogger(__name__)
 
@@ -302,14 +305,23 @@ def default_device() -> torch.device:
 def load_backbone(
     model: str | os.PathLike[str] | None = None,
     *,
+    adapter: str | os.PathLike[str] | None = "auto",
     device: str | torch.device | None = None,
     dtype: torch.dtype = torch.float32,
     use_cache: bool = True,
 ) -> Backbone:
-    """Load (once per process) and freeze a causal LM; ``None`` means the embedded SmolLM2-135M."""
+    """Load (once per process) and freeze a causal LM; ``None`` means the embedded SmolLM2-135M.
+
+    ``adapter``: a trained adapter (id or directory, see :mod:`tokmem_agents.adapter`) merged into
+    the weights; ``"auto"`` takes the model's shipped default adapter if it has one; None: no adapter.
+    """
+    from .adapter import default_adapter, read_adapter
+
     model_id, kind, location = resolve_model(model)
+    ref = default_adapter(model_id) if adapter == "auto" else adapter
+    chosen = read_adapter(ref) if ref not in (None, "", "none") else None
     dev = torch.device(device) if device is not None else default_device()
-    key = (model_id, str(dev), str(dtype))
+    key = (model_id, chosen.id if chosen else "", str(dev), str(dtype))
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -317,13 +329,14 @@ def load_backbone(
             lm, tok = _load_gguf(Path(location), dtype, use_cache)
         else:
             lm, tok = _load_pretrained(location, dtype)
-        backbone = freeze(lm, tok, model_id, dev)
+        backbone = freeze(lm, tok, model_id, dev, adapter=chosen)
         _LOADED[key] = backbone
         return backbone
 
 
-def freeze(lm: Any, tok: Any, model_id: str, device: torch.device | str = "cpu") -> Backbone:
-    """Wrap an already loaded HF causal LM as a frozen :class:`Backbone` (used by tests too)."""
+def freeze(lm: Any, tok: Any, model_id: str, device: torch.device | str = "cpu", adapter: "Adapter | None" = None) -> Backbone:
+    """Wrap an already loaded HF causal LM as a frozen :class:`Backbone` (used by tests too), with
+    ``adapter`` merged into its weights."""
     lm = lm.to(device)
     lm.requires_grad_(False)
     lm.eval()
@@ -342,6 +355,11 @@ def freeze(lm: Any, tok: Any, model_id: str, device: torch.device | str = "cpu")
         vocab_size=vocab,
         embedding_sha256=embedding_hash(lm),
     )
+    if adapter is not None:
+        from .adapter import apply_adapter
+
+        apply_adapter(lm, adapter, fp)
+        fp = replace(fp, adapter=adapter.id)
     return Backbone(model=lm, tokenizer=tok, model_id=model_id, fingerprint=fp, end_token_ids=_end_token_ids(tok))
 
 

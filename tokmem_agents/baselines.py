@@ -203,13 +203,19 @@ def _eos_ids(model: Any, tokenizer: Any) -> list[int]:
 
 
 def generate(
-    model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens: int, batch_size: int
+    model: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    max_new_tokens: int,
+    batch_size: int,
+    eos_token_ids: Sequence[int] | None = None,
 ) -> list[tuple[str, int, float]]:
     """Greedy completions of ``prompts`` as ``(text, prompt_tokens, seconds)``, batched with left padding.
 
     Prompts are batched in length order to limit padding; each batch's wall time is shared equally
     by its prompts. Prompts longer than the model's context are logged, not cut: that failure is
-    part of what the baselines measure.
+    part of what the baselines measure. Generation stops at ``eos_token_ids`` (default: the
+    tokenizer's and the generation config's eos tokens).
     """
     import torch
     from transformers import GenerationConfig
@@ -221,7 +227,8 @@ def generate(
     if too_long:
         log.warning("%d of %d prompts plus %d new tokens exceed the model's context of %d tokens",
                     too_long, len(prompts), max_new_tokens, limit)
-    pad, eos = _pad_id(tokenizer), _eos_ids(model, tokenizer)
+    pad = _pad_id(tokenizer)
+    eos = [int(t) for t in eos_token_ids] if eos_token_ids else _eos_ids(model, tokenizer)
     config = GenerationConfig(
         max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad, eos_token_id=eos or None
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
 from .errors import BankError
@@ -91,7 +91,94 @@ class DecodeConfig:
     precision: Precision = "fp32"
     """fp32 by default: autocast re-casts every weight at each one-token step, which costs more than
     it saves when decoding."""
+    max_closing_tokens: int = 64
+    """Constrained decoding only: a call cut by ``max_tokens_per_call``, the repetition guard or the
+    time budget is closed by the grammar with at most this many extra tokens (no model steps), so it
+    stays schema-valid; it is reported in ``DecodeResult.truncated``. 0: cut it unclosed (invalid)."""
+    repetition_guard: int = 32
+    """Constrained decoding only: stop a call whose last this-many argument tokens repeat a pattern of
+    at most a quarter of that length (degenerate repetition), then close it as above (stop reason
+    ``repetition``). 0: off."""
+    require_call: bool = False
+    """The first generated token must be a memory token of an allowed tool (LangChain
+    ``tool_choice="any"``): the answer is always at least one call, never plain text."""
 
     def __post_init__(self) -> None:
         if self.max_calls < 1 or self.max_tokens_per_call < 1 or self.batch_size < 1:
             raise ValueError("max_calls, max_tokens_per_call and batch_size must be >= 1")
+        if self.max_closing_tokens < 0 or self.repetition_guard < 0:
+            raise ValueError("max_closing_tokens and repetition_guard must be >= 0")
+        if self.repetition_guard and self.repetition_guard < 4:
+            raise ValueError("repetition_guard must be 0 (off) or >= 4 tokens")
+        if self.require_call and self.allowed_tools is not None and not self.allowed_tools:
+            raise ValueError("require_call with no allowed tool: no answer is possible")
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """The shape of a LoRA adapter (peft's ``r``, ``lora_alpha``, ``target_modules``, ``lora_dropout``),
+    shared by :class:`AdaptConfig` and :class:`LoRAConfig`, which add the loop that trains it."""
+
+    rank: int = 8
+    alpha: int = 16
+    targets: tuple[str, ...] = ("q_proj", "v_proj")
+    dropout: float = 0.0
+
+    def _check(self, epochs: int, batch_size: int, rates_positive: bool, rates: str) -> None:
+        """Validate the adapter's shape with its loop's ``epochs``, ``batch_size`` and learning ``rates``."""
+        if self.rank < 1 or self.alpha <= 0 or not self.targets or epochs < 1 or batch_size < 1:
+            raise ValueError("rank, alpha, epochs and batch_size must be positive and targets non-empty")
+        if not rates_positive or not 0 <= self.dropout < 1:
+            raise ValueError(f"{rates} must be positive and dropout in [0, 1)")
+
+    def to_json(self) -> dict[str, Any]:
+        raw = asdict(self)
+        raw["targets"] = list(self.targets)
+        return raw
+
+
+@dataclass(frozen=True)
+class AdaptConfig(LoraSettings):
+    """Hyper-parameters of backbone adaptation ("TokMem w/ adapt"): a LoRA adapter trained once per
+    backbone jointly with temporary memory tokens on the auxiliary corpus, then frozen for good."""
+
+    epochs: int = 2
+    lr: float = 1e-3
+    """Learning rate of the LoRA weights."""
+    memory_lr: float = 2e-2
+    """Learning rate of the temporary memory rows (the same as a bank's tools are later trained with)."""
+    batch_size: int = 4
+    warmup_ratio: float = 0.1
+    seed: int = 0
+    max_grad_norm: float | None = 1.0
+    precision: Precision = "auto"
+
+    def __post_init__(self) -> None:
+        self._check(self.epochs, self.batch_size, self.lr > 0 and self.memory_lr > 0, "learning rates")
+
+
+@dataclass(frozen=True)
+class LoRAConfig(LoraSettings):
+    """The LoRA baseline's adapter shape and training loop (defaults: r=8 on q_proj, v_proj)."""
+
+    epochs: int = 3
+    lr: float = 1e-3
+    batch_size: int = 4
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.1
+    seed: int = 0
+    max_grad_norm: float | None = 1.0
+    precision: Precision = "auto"
+
+    def __post_init__(self) -> None:
+        self._check(self.epochs, self.batch_size, self.lr > 0, "lr")
+
+    @classmethod
+    def matching(cls, train: TrainConfig, **changes: Any) -> "LoRAConfig":
+        """The loop settings of a TokMem :class:`TrainConfig` (epochs, batch, warm-up, seed, clipping,
+        precision): the same step budget. The learning rate stays LoRA's own unless given."""
+        base = cls(
+            epochs=train.epochs, batch_size=train.batch_size, warmup_ratio=train.warmup_ratio, seed=train.seed,
+            max_grad_norm=train.max_grad_norm, precision=train.precision,
+        )
+        return replace(base, **changes)

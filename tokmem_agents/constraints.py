@@ -38,6 +38,14 @@ What it does not enforce and the decoder must post-check with jsonschema: ``uniq
 branches (approximated by ``anyOf``). A tool whose schema needs such a relaxation is listed in
 :attr:`CallGrammar.unenforced` with the reasons. Enforced formats are regex approximations (``date``
 accepts Feb 29 of any year), so the jsonschema post-check stays on for every call.
+
+Closing a call early (:meth:`CallState.close`): when the decoder must stop a call before the model
+closed its JSON (token budget, degenerate repetition, time budget), the grammar alone finishes it,
+one greedy step at a time: among the allowed tokens it prefers the ones that close the current
+string/array/object (``"}``, ``]``, ``}``), then separators, then the shortest values (``1``,
+``null``, ``true``, an empty string or array), and inside a constrained string (enum, const,
+minLength, pattern) the longest allowed piece. Every step is taken from the mask, so the result is
+schema-valid whenever it closes within the cap; the decoder reports such calls as truncated.
 """
 
 from __future__ import annotations
@@ -86,6 +94,68 @@ def _ll_tokenizer(tokenizer: Any, n_vocab: int, end_token_ids: tuple[int, ...]) 
         except ValueError as e:
             raise BackboneError(f"tokenizer {type(tokenizer).__name__}: {e} (a fast HF tokenizer is required)") from None
     return per_tok[key]
+
+
+_SEPARATORS = frozenset(b",: ")
+_CLOSERS = frozenset(b"}]")
+_SEPS_AND_CLOSERS = frozenset(b',: "}]')
+_ATOMS = frozenset({b"null", b"true", b"false"})
+
+
+def _score_outside(piece: bytes) -> int:
+    """Closing preference of a token outside a JSON string (higher: finishes the object sooner)."""
+    rest = piece.lstrip(b",: ")
+    if not rest:
+        return 2000 + len(piece)  # a separator: the value before it is done
+    if all(c in _CLOSERS for c in rest):
+        return 3000 + len(rest)
+    if rest in _ATOMS:
+        return 1600
+    if rest.isdigit():
+        return 1600 - len(rest) - (rest[:1] == b"0")  # "1" first: "0" may need a fraction
+    if rest == b'"':
+        return 1500  # an empty string is two tokens away
+    if rest[:1] == b"[":
+        return 100
+    if rest[:1] == b"{":
+        return 90
+    return min(len(piece), 50)
+
+
+def _score_inside(piece: bytes) -> int:
+    """Closing preference of a token inside a JSON string: close it (and the containers after it),
+    else write the longest allowed piece (enum/const values, minLength, patterns end sooner)."""
+    quote = piece.find(b'"')
+    if quote < 0 or b"\\" in piece[:quote]:
+        return 2 * min(len(piece), 50) - (piece[:1] == b"0")  # "1" over "0": year 0000 is no date
+    content, rest = min(quote, 9), piece[quote + 1 :]
+    if not rest:
+        return 2500 - content
+    if all(c in _CLOSERS for c in rest):
+        return 3000 + 10 * len(rest) - content
+    if all(c in _SEPS_AND_CLOSERS for c in rest):
+        return 2600 + len(rest) - content  # a comma or colon follows a bare quote here anyway
+    return 2 * min(len(piece), 50)
+
+
+_CLOSING_SCORES: "weakref.WeakKeyDictionary[Any, dict[int, tuple[np.ndarray, np.ndarray]]]" = weakref.WeakKeyDictionary()
+
+
+def _closing_scores(tokenizer: Any, ll: llguidance.LLTokenizer, n_vocab: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-token closing preferences ``(outside a string, inside a string)``, cached per tokenizer."""
+    per_tok = _CLOSING_SCORES.setdefault(tokenizer, {})
+    if n_vocab not in per_tok:
+        outside = np.full(n_vocab, -1, dtype=np.int32)
+        inside = np.full(n_vocab, -1, dtype=np.int32)
+        for i in range(min(n_vocab, len(tokenizer))):
+            if ll.is_special_token(i):
+                continue
+            piece = ll.decode_bytes([i])
+            if piece:
+                outside[i] = _score_outside(piece)
+                inside[i] = _score_inside(piece)
+        per_tok[n_vocab] = (outside, inside)
+    return per_tok[n_vocab]
 
 
 def _executor() -> llguidance.LLExecutor:
@@ -244,6 +314,7 @@ class CallGrammar:
         #: tool name -> reasons its schema is only partly enforced (post-check these with jsonschema).
         self.unenforced: dict[str, tuple[str, ...]] = {}
 
+        self._tokenizer = tokenizer
         self._ll_tokenizer = _ll_tokenizer(tokenizer, self.vocab_size, end)
         rules = []
         alternatives = []
@@ -295,6 +366,10 @@ class CallGrammar:
         """Name of the tool whose memory token is ``token_id`` (None for a vocabulary id)."""
         i = token_id - self.base_vocab
         return self.tool_names[i] if 0 <= i < len(self.tool_names) else None
+
+    def closing_scores(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-token closing preferences (outside, inside a string) used by :meth:`CallState.close`."""
+        return _closing_scores(self._tokenizer, self._ll_tokenizer, self.vocab_size)
 
     def new_state(self) -> CallState:
         """A fresh state expecting a memory token (cheap: copies the compiled matcher)."""
@@ -366,6 +441,28 @@ class CallState:
             self._current = (tool, bytearray())
         elif self._current is not None:
             self._scan(g._ll_tokenizer.decode_bytes([token_id]))
+
+    def close(self, max_tokens: int) -> list[int]:
+        """Finish the current call's arguments with grammar-allowed tokens only, as fast as the greedy
+        closing preference finds (see the module doc); at most ``max_tokens`` tokens.
+
+        Returns the tokens consumed (already advanced). The call is complete (valid for its schema)
+        iff :attr:`in_call` is False afterwards; it stays open only when the cap is too small.
+        """
+        out: list[int] = []
+        if not self.in_call:
+            return out
+        outside, inside = self.grammar.closing_scores()
+        buf = np.empty((1, self.grammar.vocab_size), dtype=np.bool_)
+        while self.in_call and len(out) < max_tokens:
+            fill_masks([self], torch.from_numpy(buf))
+            scores = np.where(buf[0], inside if self._in_string else outside, np.iinfo(np.int32).min)
+            tok = int(scores.argmax())
+            if not buf[0, tok]:
+                break  # nothing allowed (cannot happen inside arguments; kept as a guard)
+            self.advance(tok)
+            out.append(tok)
+        return out
 
     def _scan(self, data: bytes) -> None:
         """Track JSON nesting over the argument bytes to see where the call's object closes."""

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import DataError
 from .specs import ToolSpec
+from .storage import reading
 
 CONNECTORS: tuple[str, ...] = ("Also, ", "Then, ", "After that, ", "And ", "Finally, ")
 
@@ -74,12 +75,8 @@ def parse_example(raw: Any, where: str = "") -> Example:
 def load_jsonl(path: str | Path) -> list[Example]:
     """Read a JSONL file of examples (blank lines allowed); errors name the file and line."""
     path = Path(path)
-    try:
+    with reading(path, DataError):
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read: {e}") from None
     out = []
     # split on "\n" only: str.splitlines() would also split inside strings holding U+2028, U+0085, ...
     for n, line in enumerate(text.split("\n"), start=1):

@@ -40,6 +40,11 @@ class BackboneError(UserInputError):
     """The backbone model cannot be found or loaded."""
 
 
+class TrainingDivergedError(UserInputError):
+    """Training produced unusable memory vectors (non-finite, zero or exploded norm), usually from too
+    large a learning rate; the bank is left unchanged."""
+
+
 class BankBusyError(TokMemError):
     """Another process holds the writer lock of a bank for longer than we were willing to wait."""
 

@@ -3,7 +3,7 @@
 A method has ``name``, ``trainable_parameters`` and ``predict(queries) -> list[Prediction]``
 (:class:`~tokmem_agents.baselines.Method`). :class:`TokMemMethod` adapts a bank's
 :meth:`TokMem.call_batch`; :func:`get_method` builds any registered method (``tokmem``, ``icl``,
-``rag``) on a bank's backbone and tools; :func:`run_eval` scores one method on a set of examples and
+``rag``, ``lora``) on a bank's backbone and tools; :func:`run_eval` scores one method on a set of examples and
 adds what it cost (peak RSS, trainable parameters, wall time).
 
     tm = TokMem.open("my-bank")
@@ -16,6 +16,7 @@ import logging
 import resource
 import sys
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .baselines import BASELINES, Method
@@ -36,7 +37,8 @@ def prediction_from_result(result: "DecodeResult") -> Prediction:
     """A decode result as a :class:`Prediction`.
 
     Every parsed call is kept (the metrics judge schema validity themselves); call attempts whose
-    arguments did not even parse as a JSON object are ``invalid``.
+    arguments did not even parse as a JSON object are ``invalid``; calls the decoder stopped at a
+    budget (:attr:`DecodeResult.truncated`) are counted in ``truncated``.
     """
     return Prediction(
         calls=list(result.calls),
@@ -44,6 +46,7 @@ def prediction_from_result(result: "DecodeResult") -> Prediction:
         prompt_tokens=result.prompt_tokens,
         seconds=result.seconds,
         invalid=[i.raw for i in result.invalid if i.call_index is None],
+        truncated=len(result.truncated),
     )
 
 
@@ -72,8 +75,9 @@ class TokMemMethod:
         return [prediction_from_result(r) for r in self.tm.call_batch(list(queries), self.config)]
 
 
-def _tokmem(tm: "TokMem", *, constrained: bool = True, **kw: Any) -> TokMemMethod:
-    return TokMemMethod(tm, DecodeConfig(constrained=constrained, **kw))
+def _tokmem(tm: "TokMem", *, config: DecodeConfig | None = None, **kw: Any) -> TokMemMethod:
+    """TokMem decoding with ``config`` (default: :class:`DecodeConfig`), any field given in ``kw`` replacing its value."""
+    return TokMemMethod(tm, replace(config if config is not None else DecodeConfig(), **kw))
 
 
 def _baseline(name: str) -> Callable[..., Method]:
@@ -95,16 +99,48 @@ def _baseline(name: str) -> Callable[..., Method]:
     return build
 
 
-METHODS: dict[str, Callable[..., Method]] = {"tokmem": _tokmem, **{n: _baseline(n) for n in BASELINES}}
+def _lora(
+    tm: "TokMem",
+    *,
+    constrained: bool = False,
+    data: Sequence[Example] = (),
+    config: Any = None,
+    train: Any = None,
+    progress: Callable[..., None] | None = None,
+    **kw: Any,
+) -> Method:
+    """A LoRA adapter trained now on what TokMem trains on for the bank's tools: their spec examples
+    plus ``data`` (and ``train.synthesize`` compositions); decoding without tool text in the prompt."""
+    from .config import TrainConfig
+    from .lora_baseline import LoRAConfig, LoRAMethod, tokmem_training_set
+
+    if constrained:
+        raise UserInputError("lora: schema-constrained decoding is not implemented")
+    specs = list(tm.bank.specs.values())
+    if not specs:
+        raise UserInputError("lora: the bank holds no tools to train on")
+    train = train or TrainConfig()
+    method = LoRAMethod(tm.backbone, specs, config or LoRAConfig.matching(train), **kw)
+    method.fit(tokmem_training_set(tm.backbone, specs, data, train), progress)
+    return method
+
+
+METHODS: dict[str, Callable[..., Method]] = {
+    "tokmem": _tokmem,
+    **{n: _baseline(n) for n in BASELINES},
+    "lora": _lora,
+}
 """Method builders by name: ``builder(tm, *, constrained=..., **options) -> Method``."""
 
 
 def get_method(name: str, tm: "TokMem", **kw: Any) -> Method:
     """Build the method ``name`` on the bank ``tm`` (its backbone, and its tools for prompt baselines).
 
-    Options: ``constrained`` (tokmem: schema constraint, default on; icl/rag: off, on is not
-    implemented), ``k`` and ``retriever`` for rag, ``max_new_tokens``/``batch_size`` for icl/rag,
-    any :class:`DecodeConfig` field for tokmem.
+    Options: ``constrained`` (tokmem: schema constraint, default on; icl/rag/lora: off, on is not
+    implemented), ``k`` and ``retriever`` for rag, ``max_new_tokens``/``batch_size`` for icl/rag/lora,
+    a whole :class:`DecodeConfig` as ``config`` and/or any of its fields for tokmem; lora trains
+    when built: ``data`` (extra training examples), ``config`` (:class:`~.lora_baseline.LoRAConfig`), ``train`` (the TokMem
+    :class:`~.config.TrainConfig` whose data plan and step budget it copies), ``progress``.
     """
     try:
         builder = METHODS[name]
@@ -131,8 +167,9 @@ def run_eval(
 ) -> dict[str, Any]:
     """Predict every example's query with ``method`` and score it; returns the report as a dict.
 
-    Adds ``method``, ``model``, ``constrained``, ``trainable_parameters``, ``peak_rss_mb`` (of the
-    whole process, model loading included) and ``total_seconds`` to :meth:`Report.to_json`.
+    Adds ``method``, ``model``, ``constrained``, ``trainable_parameters``, ``train_seconds`` (when
+    the method trained itself, else None), ``peak_rss_mb`` (of the whole process, model loading
+    included) and ``total_seconds`` to :meth:`Report.to_json`.
     ``progress(done, total)`` is called after each chunk of queries.
     """
     if limit is not None:
@@ -159,6 +196,7 @@ def run_eval(
         model=model,
         constrained=bool(getattr(method, "constrained", False)),
         trainable_parameters=int(method.trainable_parameters),
+        train_seconds=getattr(method, "train_seconds", None),
         peak_rss_mb=round(peak_rss_mb(), 1),
         total_seconds=round(total, 3),
     )

@@ -27,7 +27,7 @@ from .config import FORMAT_VERSION, BankConfig
 from .data import Example, parse_example
 from .errors import BankError, SpecError, UnknownToolError
 from .specs import ToolSpec, parse_spec
-from .storage import atomic_write_bytes, readable_dir, replace_dir, staging_dir
+from .storage import atomic_write_bytes, readable_dir, reading, replace_dir, staging_dir
 
 BANK_FILE = "bank.json"
 MEMORY_FILE = "memory.safetensors"
@@ -234,9 +234,24 @@ class MemoryBank:
         }
         return json.dumps(meta, indent=1, ensure_ascii=False).encode("utf-8"), mem
 
+    def _check_values(self) -> None:
+        """Refuse rows :meth:`load` would refuse (non-finite or beyond :data:`MAX_ABS_VALUE`), so a save never bricks a bank."""
+        bad = [
+            t.name
+            for i, t in enumerate(self.tools)
+            for rows in (self.input_vectors, self.output_vectors)
+            if rows is not None and (not torch.isfinite(rows[i]).all() or rows[i].abs().max().item() > MAX_ABS_VALUE)
+        ]
+        if bad:
+            raise BankError(
+                f"refusing to save the bank: the memory vectors of {sorted(set(bad))} are non-finite or larger than "
+                f"{MAX_ABS_VALUE:g} (training diverged: use a smaller learning rate, --lr); the bank on disk is unchanged"
+            )
+
     def save(self, path: str | Path) -> None:
         """Write the bank directory atomically (hold :func:`storage.writer_lock` around it)."""
         path = Path(path)
+        self._check_values()
         meta, mem = self.to_bytes()
         stage = staging_dir(path)
         try:
@@ -333,12 +348,8 @@ class MemoryBank:
     def read_tool_file(file: str | Path) -> tuple[LearnedTool, Fingerprint, BankConfig, dict[str, torch.Tensor]]:
         """Parse an exported tool file; raise :class:`BankError` when it is not one."""
         file = Path(file)
-        try:
+        with reading(file, BankError):
             data = file.read_bytes()
-        except FileNotFoundError:
-            raise BankError(f"{file}: no such file") from None
-        except OSError as e:
-            raise BankError(f"{file}: cannot read: {e}") from None
         meta = _metadata(data, str(file))
         if meta.get("kind") != TOOL_FILE_KIND or meta.get("format_version") != str(FORMAT_VERSION):
             raise BankError(f"{file}: not an exported tokmem tool (format {FORMAT_VERSION})")

@@ -25,7 +25,10 @@ Definitions (``G``/``P`` are the gold/predicted calls of one example):
   macro-averaged over examples, also per number of gold calls in ``by_calls``.
 * **Schema validity**: share of emitted calls whose arguments validate against their tool's schema.
   A call of an unknown tool, and every unparseable call attempt (``Prediction.invalid``), is invalid.
-  With nothing emitted the rate is 1.0 (``n_calls_emitted`` says so).
+  With nothing emitted the rate is 1.0 (``n_calls_emitted`` says so). A call the decoder stopped at a
+  budget and the grammar closed counts as valid here: it is schema-valid, though not what the model wrote.
+* **Truncated rate**: share of emitted calls stopped before the model closed them (``Prediction.truncated``:
+  token budget, repetition guard, time budget); 0.0 with nothing emitted.
 * **No-tool false-call rate**: share of gold-empty examples whose prediction holds any call or call
   attempt (0.0 when the set has no gold-empty example; ``n_no_tool`` says so).
 * **Cost**: mean prompt (prefill) tokens and mean wall seconds per query.
@@ -48,7 +51,8 @@ class Prediction:
     """What a method produced for one query, and what it cost.
 
     ``invalid`` holds the raw text of call attempts that could not be parsed into a
-    :class:`ToolCall`; they count as emitted, schema-invalid calls.
+    :class:`ToolCall`; they count as emitted, schema-invalid calls. ``truncated`` counts the emitted
+    calls (parsed or not) that the decoder stopped before the model closed them.
     """
 
     calls: list[ToolCall]
@@ -56,6 +60,7 @@ class Prediction:
     prompt_tokens: int = 0
     seconds: float = 0.0
     invalid: list[str] = field(default_factory=list)
+    truncated: int = 0
 
 
 @dataclass
@@ -76,6 +81,7 @@ class Report:
     paper_tool_f1: float
     paper_arg_f1: float
     schema_valid: float
+    truncated_rate: float
     n_calls_emitted: int
     no_tool_false_call_rate: float
     n_no_tool: int
@@ -233,13 +239,14 @@ def evaluate(
     spec_map = _as_spec_map(specs)
     total = _Acc()
     buckets: dict[int, _Acc] = {}
-    emitted = valid = no_tool = false_calls = 0
+    emitted = valid = truncated = no_tool = false_calls = 0
     tokens = seconds = 0.0
     for ex, pred in zip(examples, predictions):
         total.add(ex, pred)
         buckets.setdefault(len(ex.calls), _Acc()).add(ex, pred)
         emitted += len(pred.calls) + len(pred.invalid)
         valid += sum(call_valid(c, spec_map) for c in pred.calls)
+        truncated += pred.truncated
         if not ex.calls:
             no_tool += 1
             false_calls += bool(pred.calls or pred.invalid)
@@ -263,6 +270,7 @@ def evaluate(
         paper_tool_f1=total.ptool / d,
         paper_arg_f1=total.parg / d,
         schema_valid=_ratio(valid, emitted, True),
+        truncated_rate=truncated / emitted if emitted else 0.0,
         n_calls_emitted=emitted,
         no_tool_false_call_rate=false_calls / no_tool if no_tool else 0.0,
         n_no_tool=no_tool,

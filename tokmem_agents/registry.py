@@ -5,6 +5,13 @@ validates a decoded call against its tool's JSON Schema before anything runs, ru
 worker thread under a timeout, and turns every failure into an error :class:`ProcedureResult`, so a
 bad call never ends the agent loop.
 
+Limitation of the timeout: Python cannot stop a thread, so a procedure that times out keeps running
+in its daemon thread until it returns (its result is dropped; the thread dies with the process).
+The timeout bounds how long the *agent* waits, not the work done. Procedures must therefore bound
+their own work (size limits, as ``procedures.math`` and ``procedures.files`` do) and must not block
+forever; anything that may hang (network, subprocesses) should pass its own timeout to the call it
+makes, or run the work in a child process it can kill.
+
 Built-in procedures live in the top-level ``procedures`` package. Third-party packages add their own
 through the entry-point group ``tokmem_agents.procedures``; an entry point names either a
 :class:`ProcedureRegistry` or a callable ``register(registry) -> None``::

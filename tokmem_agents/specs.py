@@ -20,6 +20,7 @@ import referencing.jsonschema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import SpecError
+from .storage import reading
 
 TOOL_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$")
 
@@ -199,12 +200,8 @@ def parse_spec(raw: Any, source: str | None = None) -> ToolSpec:
 def load_spec_file(path: str | Path) -> list[ToolSpec]:
     """Read a spec file holding one tool or a list of tools."""
     path = Path(path)
-    try:
+    with reading(path, SpecError):
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"{path}: cannot read: {e}") from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as e:

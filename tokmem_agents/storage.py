@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from filelock import FileLock, Timeout
 
@@ -38,6 +38,18 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextmanager
+def reading(path: Path, error: Callable[[str], Exception]) -> Iterator[None]:
+    """Around a read of ``path`` the user named: a missing or unreadable file becomes
+    ``error("<path>: no such file")`` or ``error("<path>: cannot read: ...")``, one line, no traceback."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise error(f"{path}: cannot read: {e}") from None
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -19,7 +19,7 @@ from .data import Example
 from .decoding import DecodeResult, Decoder
 from .errors import BankError, UnknownToolError
 from .home import default_bank_dir
-from .memory import BANK_FILE, MemoryBank
+from .memory import BANK_FILE, MEMORY_FILE, MemoryBank
 from .specs import ToolSpec
 from .storage import readable_dir, writer_lock
 from .trainer import TrainProgress, TrainStats, learn
@@ -30,16 +30,26 @@ SHIPPED_BANK = Path(__file__).parent / "data" / "default_bank"
 """The catalog bank shipped with the package, learned on the embedded backbone."""
 
 
-def bank_model_id(path: str | Path) -> str | None:
-    """The backbone model id recorded in a bank directory (None when there is no bank)."""
-    f = readable_dir(Path(path)) / BANK_FILE
+def bank_backbone(path: str | Path) -> tuple[str, str | None] | None:
+    """The backbone ``(model id, adapter id or None)`` recorded in a bank directory (None: no bank)."""
+    d = readable_dir(Path(path))
+    f = d / BANK_FILE
     if not f.is_file():
+        if f.exists() or (d / MEMORY_FILE).exists():  # a bank with a broken bank.json is not "no bank"
+            raise BankError(f"{f}: missing or not a file: corrupt bank (restore it, or remove {d} to start over)")
         return None
     try:
         raw = json.loads(f.read_text(encoding="utf-8"))
-        return str(raw["backbone"]["model_id"])
-    except (OSError, ValueError, KeyError, TypeError):
+        adapter = raw["backbone"].get("adapter")
+        return str(raw["backbone"]["model_id"]), (str(adapter) if adapter is not None else None)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise BankError(f"{f}: corrupt bank.json (cannot read the backbone it was trained on)") from None
+
+
+def bank_model_id(path: str | Path) -> str | None:
+    """The backbone model id recorded in a bank directory (None when there is no bank)."""
+    recorded = bank_backbone(path)
+    return recorded[0] if recorded is not None else None
 
 
 class TokMem:
@@ -61,10 +71,13 @@ class TokMem:
         *,
         config: BankConfig | None = None,
         use_shipped: bool = True,
+        adapter: str | None = "auto",
     ) -> "TokMem":
         """Open the bank at ``path`` (default ``$TOKMEM_HOME/banks/default``), or start an empty one.
 
-        The backbone is the one the bank remembers unless ``model`` is given (then it must match).
+        The backbone (and its adapter) is the one the bank remembers unless ``model``/``adapter`` is
+        given (then it must match). A new bank starts on ``model`` with ``adapter`` (``"auto"``: the
+        model's default adapter, see :func:`~tokmem_agents.backbone.load_backbone`).
         When the default bank does not exist yet, the bank shipped with the package is used (it is
         copied into ``TOKMEM_HOME`` on the first write).
         """
@@ -72,8 +85,13 @@ class TokMem:
         source = target
         if bank_model_id(target) is None and path is None and use_shipped and bank_model_id(SHIPPED_BANK):
             source = SHIPPED_BANK
-        recorded = bank_model_id(source)
-        backbone = load_backbone(model if model is not None else recorded)
+        recorded = bank_backbone(source)
+        if recorded is None:
+            backbone = load_backbone(model, adapter=adapter)
+        else:
+            backbone = load_backbone(
+                model if model is not None else recorded[0], adapter=recorded[1] if adapter == "auto" else adapter
+            )
         if recorded is None:
             bank = MemoryBank(backbone.fingerprint, config or BankConfig())
         else:

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from .backbone import Backbone
 from .config import TrainConfig
 from .data import Example, check_examples, spec_examples, synthesize_compositional
-from .errors import BankError, SpecError
+from .errors import BankError, SpecError, TrainingDivergedError
 from .lm import MemoryLM, autocast
 from .memory import LearnedTool, MemoryBank, init_vectors
 from .specs import ToolSpec, check_unique, order_like_schema
@@ -101,7 +101,8 @@ def encode_example(
     return Encoded(prompt + target, len(prompt), tuple(c.name for c in ex.calls))
 
 
-def _collate(batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+def collate(batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch's ids right-padded with ``pad_id`` to its longest example, and the attention mask."""
     width = max(len(e.ids) for e in batch)
     ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -111,49 +112,66 @@ def _collate(batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch
     return ids, mask
 
 
-def batch_loss(lm: MemoryLM, batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean loss over the batch's target tokens, and the per-example mean losses (detached)."""
-    ids, mask = _collate(batch, pad_id)
-    h, _ = lm.hidden(ids, attention_mask=mask)
-    rows: list[int] = []
-    cols: list[int] = []
-    labels: list[int] = []
-    owner: list[int] = []
-    neg_rows: list[int] = []
-    neg_cols: list[int] = []
+@dataclass(frozen=True)
+class Targets:
+    """Where a batch's loss is read, as (row, column) positions of the hidden states.
+
+    ``rows``/``cols`` predict the assistant tokens ``labels`` (a call example's target, teacher
+    forced); ``neg_rows``/``neg_cols`` are the last prompt position of each no-tool example, where
+    the first assistant token is decided.
+    """
+
+    rows: list[int]
+    cols: list[int]
+    labels: list[int]
+    neg_rows: list[int]
+    neg_cols: list[int]
+
+
+def target_positions(batch: Sequence[Encoded]) -> Targets:
+    """The :class:`Targets` of a batch: the trainer's and the LoRA baseline's loss read the same places."""
+    t = Targets([], [], [], [], [])
     for r, e in enumerate(batch):
         if e.no_tool:
-            neg_rows.append(r)
-            neg_cols.append(e.prompt_len - 1)
+            t.neg_rows.append(r)
+            t.neg_cols.append(e.prompt_len - 1)
             continue
         for p in range(e.prompt_len - 1, len(e.ids) - 1):
-            rows.append(r)
-            cols.append(p)
-            labels.append(e.ids[p + 1])
-            owner.append(r)
+            t.rows.append(r)
+            t.cols.append(p)
+            t.labels.append(e.ids[p + 1])
+    return t
+
+
+def batch_loss(lm: MemoryLM, batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss over the batch's target tokens, and the per-example mean losses (detached)."""
+    ids, mask = collate(batch, pad_id)
+    h, _ = lm.hidden(ids, attention_mask=mask)
+    t = target_positions(batch)
     # logits only where the loss needs them
     terms: list[torch.Tensor] = []
     owners: list[int] = []
-    if rows:
-        logits = lm.logits(h[rows, cols])
-        terms.append(F.cross_entropy(logits.float(), torch.tensor(labels, device=logits.device), reduction="none"))
-        owners.extend(owner)
-    if neg_rows:
-        logits = lm.logits(h[neg_rows, neg_cols]).float()
+    if t.rows:
+        logits = lm.logits(h[t.rows, t.cols])
+        terms.append(F.cross_entropy(logits.float(), torch.tensor(t.labels, device=logits.device), reduction="none"))
+        owners.extend(t.rows)
+    if t.neg_rows:
+        logits = lm.logits(h[t.neg_rows, t.neg_cols]).float()
         v = lm.base_vocab
         terms.append(torch.logsumexp(logits, -1) - torch.logsumexp(logits[:, :v], -1))
-        owners.extend(neg_rows)
+        owners.extend(t.neg_rows)
     per_token = torch.cat(terms).cpu()
     weights = torch.ones_like(per_token)
-    if neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
-        weights[len(rows) :] = NO_TOOL_WEIGHT
+    if t.neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
+        weights[len(t.rows) :] = NO_TOOL_WEIGHT
     own = torch.tensor(owners)
     per_example = torch.zeros(len(batch)).index_add_(0, own, per_token.detach())
     counts = torch.zeros(len(batch)).index_add_(0, own, torch.ones_like(per_token.detach()))
     return (per_token * weights).sum() / weights.sum(), per_example / counts.clamp_min(1)
 
 
-def _schedule(step: int, total: int, warmup: int) -> float:
+def lr_schedule(step: int, total: int, warmup: int) -> float:
+    """Linear warm-up over ``warmup`` steps, then linear decay to zero at ``total``."""
     if warmup and step < warmup:
         return (step + 1) / warmup
     return max(0.0, (total - step) / max(1, total - warmup))
@@ -162,6 +180,70 @@ def _schedule(step: int, total: int, warmup: int) -> float:
 def _renormalise(rows: torch.Tensor, target_norm: torch.Tensor) -> None:
     with torch.no_grad():
         rows.mul_(target_norm / rows.norm(dim=1, keepdim=True).clamp_min(1e-8))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What :func:`optimise` reports: steps, wall time, last loss and each example's last-epoch loss."""
+
+    steps: int
+    seconds: float
+    final_loss: float
+    last_losses: dict[int, float]
+
+
+def optimise(
+    loss_fn: Callable[[Sequence[Encoded]], tuple[torch.Tensor, torch.Tensor | None]],
+    encoded: Sequence[Encoded],
+    params: Sequence[torch.Tensor],
+    opt: torch.optim.Optimizer,
+    config: TrainConfig,
+    device: torch.device,
+    progress: Callable[[TrainProgress], None] | None = None,
+    before_step: Callable[[], None] | None = None,
+    after_step: Callable[[], None] | None = None,
+) -> RunResult:
+    """The training loop shared by :func:`learn`, adaptation and the LoRA baseline: shuffled batches,
+    ``loss_fn(batch) -> (loss, per-example losses or None)`` under the configured autocast, linear
+    warm-up/decay, gradient clipping over ``params``, ``before_step`` (e.g. swap rows in) and
+    ``after_step`` (e.g. renormalise) around every optimiser step."""
+    steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
+    total = steps_per_epoch * config.epochs
+    warmup = int(config.warmup_ratio * total)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_schedule(s, total, warmup))
+    rng = random.Random(config.seed)
+    order = list(range(len(encoded)))
+    start = time.perf_counter()
+    step = done = 0
+    last_losses: dict[int, float] = {}
+    loss_val = float("nan")
+    for epoch in range(config.epochs):
+        rng.shuffle(order)
+        for b in range(steps_per_epoch):
+            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+            batch = [encoded[i] for i in idx]
+            if before_step is not None:
+                before_step()
+            with autocast(device, config.precision):
+                loss, per_ex = loss_fn(batch)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
+            opt.step()
+            sched.step()
+            if after_step is not None:
+                after_step()
+            step += 1
+            done += len(batch)
+            loss_val = float(loss.detach())
+            if epoch == config.epochs - 1 and per_ex is not None:
+                last_losses.update(zip(idx, per_ex.tolist()))
+            if progress is not None:
+                progress(
+                    TrainProgress(step, total, epoch + 1, loss_val, done, len(encoded) * config.epochs, time.perf_counter() - start)
+                )
+    return RunResult(total, time.perf_counter() - start, loss_val, last_losses)
 
 
 def plan_examples(
@@ -249,51 +331,37 @@ def learn(
     all_specs = {**bank.specs, **{s.name: s for s in specs}}
     encoded = [encode_example(backbone, e, token_index, all_specs) for e in examples]
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
-    total = steps_per_epoch * config.epochs
-    warmup = int(config.warmup_ratio * total)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: _schedule(s, total, warmup))
-    pad = backbone.tokenizer.pad_token_id or 0
-    rng = random.Random(config.seed)
-    order = list(range(len(encoded)))
     lm = MemoryLM(backbone, old_in)
-    start = time.perf_counter()
-    step = 0
-    done = 0
-    last_losses: dict[int, float] = {}
-    loss_val = float("nan")
-    for epoch in range(config.epochs):
-        rng.shuffle(order)
-        for b in range(steps_per_epoch):
-            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
-            batch = [encoded[i] for i in idx]
-            lm.set_rows(
-                torch.cat([old_in, new_in]),
-                None if new_out is None else torch.cat([old_out, new_out]),  # type: ignore[list-item]
-            )
-            with autocast(backbone.device, config.precision):
-                loss, per_ex = batch_loss(lm, batch, pad)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm)
-            opt.step()
-            sched.step()
-            if target_in is not None:
-                _renormalise(new_in.data, target_in)
-            if target_out is not None and new_out is not None:
-                _renormalise(new_out.data, target_out)
-            step += 1
-            done += len(batch)
-            loss_val = float(loss.detach())
-            if epoch == config.epochs - 1:
-                for i, l in zip(idx, per_ex.tolist()):
-                    last_losses[i] = l
-            if progress is not None:
-                progress(
-                    TrainProgress(step, total, epoch + 1, loss_val, done, len(encoded) * config.epochs, time.perf_counter() - start)
-                )
-    seconds = time.perf_counter() - start
+
+    def rows() -> None:
+        lm.set_rows(
+            torch.cat([old_in, new_in]),
+            None if new_out is None else torch.cat([old_out, new_out]),  # type: ignore[list-item]
+        )
+
+    def renormalise() -> None:
+        if target_in is not None:
+            _renormalise(new_in.data, target_in)
+        if target_out is not None and new_out is not None:
+            _renormalise(new_out.data, target_out)
+
+    pad = backbone.tokenizer.pad_token_id or 0
+    run = optimise(lambda b: batch_loss(lm, b, pad), encoded, params, opt, config, backbone.device, progress, rows, renormalise)
+    seconds, last_losses, loss_val, total = run.seconds, run.last_losses, run.final_loss, run.steps
+    # A diverged row (too large a learning rate) would be saved as a tool that is useless: refuse it.
+    # Judged by its norm in the rows' own dtype: NaN/inf entries or overflow, (near-)zero, or exploded.
+    scale = float(emb.detach().float().norm(dim=1).mean())
+    broken: set[str] = set()
+    for p in params:
+        norm = p.detach().norm(dim=1)
+        bad = ~norm.isfinite() | (norm <= 1e-6 * scale) | (norm >= 1e6 * scale)
+        broken.update(new_names[i] for i in bad.nonzero().flatten().tolist())
+    if broken:
+        names = ", ".join(n for n in new_names if n in broken)
+        raise TrainingDivergedError(
+            f"training diverged: the memory vector(s) of {names} came out non-finite, zero or exploded, so nothing "
+            f"was learned and the bank was left unchanged; try a smaller learning rate (--lr, was {config.lr:g})"
+        )
 
     stats: dict[str, dict[str, Any]] = {}
     new_tools = []

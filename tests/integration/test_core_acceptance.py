@@ -1,9 +1,10 @@
 """The core engine on the embedded model: 4 tools learned from <= 20 examples each (plus a few
 two-call examples), evaluated on 40 held-out queries with unseen argument values.
 
-Issue 2's target is >= 95% tool-sequence accuracy and >= 80% full-call exact match; measured with
-this configuration on 2026-11-25: 87.5% / 60% (see the closing note). The thresholds below guard
-that level against regressions; they are not the issue's target.
+Issue 2's target is >= 95% tool-selection accuracy and >= 80% full-call exact match. Measured on
+2026-11-25 on the embedded model with its shipped adapter, TrainConfig(epochs=5, lr=1e-2): tool-F1
+0.979, sequence accuracy 0.95, full EM 0.65 (plain model, epochs=10, lr=2e-2: 0.957 / 0.875 / 0.575).
+The thresholds below guard that level against regressions; the EM one is not the issue's target.
 """
 
 from __future__ import annotations
@@ -16,20 +17,18 @@ from tokmem_agents import DecodeConfig, TokMem, TrainConfig, load_jsonl, load_sp
 from tokmem_agents.metrics import Prediction, evaluate
 
 DATA = Path(__file__).parent / "data"
-TRAIN = TrainConfig(epochs=10, lr=2e-2)
-MIN_SEQUENCE_ACC = 0.80
-MIN_FULL_EM = 0.50
+TRAIN = TrainConfig(epochs=5, lr=1e-2)
+MIN_SEQUENCE_ACC = 0.90
+MIN_FULL_EM = 0.55
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def learned(tmp_path_factory):
-    specs = load_specs([DATA / "four_tools.json"])
-    assert all(len(s.examples) <= 20 for s in specs)
-    tm = TokMem.open(tmp_path_factory.mktemp("bank") / "bank")
-    stats = tm.learn(specs, load_jsonl(DATA / "compose.jsonl"), TRAIN)
-    return tm, stats
+def learned(four_tool_bank, train_config):
+    """The session's 4-tool bank (tests/integration/conftest.py), trained once with ``TRAIN``."""
+    assert train_config == TRAIN
+    return four_tool_bank
 
 
 def test_heldout_accuracy(learned):

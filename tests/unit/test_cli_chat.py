@@ -117,6 +117,45 @@ def test_ctrl_c_during_a_confirmation_ends_the_session(registry: Any) -> None:
     assert registry.notes == [] and read.lines == ["never read"]
 
 
+def test_a_truncated_call_is_shown_and_never_run(registry: Any) -> None:
+    from tokmem_agents.config import DecodeConfig
+    from tokmem_agents.data import ToolCall
+    from tokmem_agents.decoding import DecodeResult
+
+    class Cut(StubTokMem):
+        def call(self, query: str, config: Any = None) -> Any:
+            self.config = config
+            return DecodeResult(query=query, calls=[ToolCall("add_note", {"text": "mi"})], truncated=[0], stop_reason="time_budget")
+
+    tm = Cut({})
+    out: list[str] = []
+    config = DecodeConfig(time_budget=0.25)
+    chat_loop(tm, Script(["note milk"]), out.append, yes=True, registry=registry, config=config)  # type: ignore[arg-type]
+    assert tm.config is config
+    assert any(l.startswith("truncated <|tool:add_note|>") for l in out)
+    assert "stopped early: the time budget of 0.25 s ran out (--time-budget)" in out
+    assert registry.notes == []  # --yes, but a truncated call is never run
+
+
+def test_the_command_passes_its_limits_to_the_loop(learned_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cli_support import run
+    from tokmem_agents.config import DecodeConfig
+
+    seen: list[Any] = []
+    monkeypatch.setattr("cli.chat.chat_loop", lambda tm, read, write, **kw: seen.append(kw["config"]))
+    res = run("chat", "--bank", learned_bank, "--max-calls", 2, "--max-tokens-per-call", 7, "--time-budget", 3, "--no-constrain")
+    assert res.exit_code == 0, res.output
+    assert seen == [DecodeConfig(constrained=False, max_calls=2, max_tokens_per_call=7, time_budget=3.0)]
+
+
+@pytest.mark.parametrize("option, value", [("--max-calls", "0"), ("--max-tokens-per-call", "-4"), ("--time-budget", "0")])
+def test_bad_limits_are_usage_errors(option: str, value: str, tmp_path: Path) -> None:
+    from cli_support import run
+
+    res = run("chat", option, value, "--bank", tmp_path / "bank")
+    assert res.exit_code == 2 and option in res.stderr and "Traceback" not in res.stderr
+
+
 # --- the real command in a pseudo-terminal -----------------------------------------------------------
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\r")
@@ -193,7 +232,7 @@ def test_chat_session_in_a_pseudo_terminal(learned_bank: Path, tiny_model_dir: P
     term.expect(r"2 tool\(s\) in")
     term.expect("you>")
     term.send("ping example.com\r")
-    term.expect(r"(call|invalid) <\|tool:\w+\|>|answer \(no tool\)")  # the memory token that fired, or text
+    term.expect(r"(call|invalid|truncated) <\|tool:\w+\|>|answer \(no tool\)")  # the memory token that fired, or text
     term.send("/tools\r")
     term.expect(r"ping  <\|tool:ping\|> \[no procedure\]")
     term.expect(r"add_note  <\|tool:add_note\|> \[asks first\]")

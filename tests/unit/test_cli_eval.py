@@ -12,7 +12,7 @@ from cli_support import learned_bank, one_error_line, run, short_decoding, write
 
 KEYS = {
     "n", "tool_precision", "tool_recall", "tool_f1", "sequence_acc", "call_em", "full_em", "schema_valid",
-    "prompt_tokens_per_query", "seconds_per_query", "method", "model",
+    "truncated_rate", "prompt_tokens_per_query", "seconds_per_query", "method", "model",
 }
 ROWS = [
     {"query": "ping example.org", "calls": [{"name": "ping", "arguments": {"host": "example.org"}}]},
@@ -94,3 +94,42 @@ def test_empty_bank_is_exit_2(tiny_model_dir: Path, tmp_path: Path, data: Path) 
     res = run("eval", data, "--bank", tmp_path / "empty", "--model", tiny_model_dir)
     assert res.exit_code == 2
     assert "holds no tools" in one_error_line(res)
+
+
+def test_limits_reach_the_decoder_and_truncation_is_reported(learned_bank: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tokmem_agents.tokmem as tokmem
+    from tokmem_agents.config import DecodeConfig
+    from tokmem_agents.data import ToolCall
+    from tokmem_agents.decoding import DecodeResult
+
+    seen: list[DecodeConfig] = []
+
+    def fake(self, queries, config=None):  # type: ignore[no-untyped-def]
+        seen.append(config)  # every query: one complete call, then one the budget cut and the grammar closed
+        calls = [ToolCall("ping", {"host": "example.org"}), ToolCall("add_note", {"text": "ca"})]
+        return [DecodeResult(query=q, calls=list(calls), truncated=[1], stop_reason="max_tokens") for q in queries]
+
+    monkeypatch.setattr(tokmem.TokMem, "call_batch", fake)
+    res = run("eval", data, "--json", "--bank", learned_bank, "--max-calls", 2, "--max-tokens-per-call", 3, "--time-budget", 9)
+    assert res.exit_code == 0, res.output
+    assert seen and all(c == DecodeConfig(max_calls=2, max_tokens_per_call=3, time_budget=9.0) for c in seen)
+    report = json.loads(res.stdout)
+    assert report["truncated_rate"] == pytest.approx(0.5) and report["n_calls_emitted"] == 6
+    assert report["schema_valid"] == 1.0  # the grammar-closed calls are valid, and counted apart
+
+    res = run("eval", data, "--bank", learned_bank, "--max-tokens-per-call", 3)
+    assert res.exit_code == 0, res.output
+    row = next(l for l in res.stdout.splitlines() if "calls truncated at a limit" in l)
+    assert "0.500" in row
+
+
+@pytest.mark.parametrize("option, value", [("--max-calls", "0"), ("--max-tokens-per-call", "none"), ("--time-budget", "-1")])
+def test_bad_limits_are_usage_errors(option: str, value: str, data: Path, tmp_path: Path) -> None:
+    res = run("eval", data, option, value, "--bank", tmp_path / "bank")
+    assert res.exit_code == 2 and option in res.stderr and "Traceback" not in res.stderr
+
+
+def test_limits_with_a_prompt_baseline_are_refused(data: Path, tmp_path: Path) -> None:
+    res = run("eval", data, "--method", "icl", "--max-calls", 2, "--bank", tmp_path / "bank")
+    assert res.exit_code == 2
+    assert "--max-calls" in one_error_line(res) and "tokmem only" in res.stderr

@@ -173,3 +173,33 @@ def test_ctrl_c_during_training_leaves_the_bank_unchanged(bank_copy: Path, tmp_p
     assert res.exit_code == 130
     assert one_error_line(res) == "error: interrupted; the bank was left unchanged"
     assert {p.name: p.read_bytes() for p in bank_copy.iterdir()} == before
+
+
+def test_diverged_training_is_exit_2_and_leaves_the_bank_unchanged(bank_copy: Path, tmp_path: Path) -> None:
+    before = {p.name: p.read_bytes() for p in bank_copy.iterdir()}
+    weather = {**copy.deepcopy(PING), "name": "weather"}
+    res = run("learn-tool", write_json(tmp_path / "w.json", weather), "--bank", bank_copy, "--epochs", 1, "--lr", "1e30")
+    assert res.exit_code == 2, res.output
+    line = one_error_line(res)
+    assert "training diverged" in line and "weather" in line and "smaller learning rate (--lr" in line
+    assert {p.name: p.read_bytes() for p in bank_copy.iterdir()} == before
+    assert res.stdout == ""
+
+
+def test_diverged_training_of_a_new_bank_writes_nothing(tiny_model_dir: Path, tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    res = run("learn-tool", write_json(tmp_path / "ping.json", PING), "--model", tiny_model_dir, "--bank", bank, "--epochs", 1, "--lr", "1e30")
+    assert res.exit_code == 2, res.output
+    assert "training diverged" in one_error_line(res)
+    assert not (bank / "bank.json").exists()
+
+
+def test_synthesize_adds_multi_call_examples(tiny_model_dir: Path, tmp_path: Path, tokmem_home: Path) -> None:
+    spec = write_json(tmp_path / "tools.json", [PING, NOTE])
+    bank = tmp_path / "bank"
+    res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", bank, "--epochs", 1, "--synthesize", 5)
+    assert res.exit_code == 0, res.output
+    meta = json.loads((bank / "bank.json").read_text())
+    # 3 spec examples + 5 synthesised ones that each call both tools
+    assert sum(t["stats"]["examples"] for t in meta["tools"]) == 3 + 2 * 5
+    assert run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b2", "--synthesize", -1).exit_code == 2

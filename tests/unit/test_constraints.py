@@ -459,3 +459,74 @@ def test_close_objects_defaults_additional_properties() -> None:
     assert "additionalProperties" not in closed["properties"]["m"]  # a free-form map stays open
     assert "additionalProperties" not in closed["allOf"][0]
     assert schema["properties"]["a"] == {"type": "object", "properties": {}}  # input untouched
+
+
+# --- closing a call early (token budget): valid by construction, within a small cap ------------
+CLOSE_CAP = 64
+
+
+def run_then_close(g: CallGrammar, rng: random.Random, closers: np.ndarray, steps: int, tool: str) -> tuple[CallState, list[int]]:
+    """A uniform random model writes ``steps`` argument tokens of ``tool`` (no bias: runaway strings
+    and arrays), then the state closes the call."""
+    s = g.new_state()
+    s.advance(g.memory_token_id(tool))
+    for _ in range(steps):
+        if not s.in_call:
+            break
+        ids = np.flatnonzero(s.allowed_tokens().numpy())
+        s.advance(int(ids[rng.randrange(len(ids))]))
+    return s, s.close(CLOSE_CAP)
+
+
+@pytest.mark.parametrize("feature", list(FEATURES))
+def test_close_finishes_every_feature_validly(feature: str, tok: Any, base: int, end: list[int], closers: np.ndarray) -> None:
+    schema = FEATURES[feature]
+    g = CallGrammar(tok, base, [("f", schema)], end)
+    rng = random.Random(feature)
+    for steps in (0, 1, 2, 3, 5, 8, 13, 21):
+        s, extra = run_then_close(g, rng, closers, steps, "f")
+        assert not s.in_call, f"{feature}: not closed within {CLOSE_CAP} tokens after {steps} steps"
+        assert len(extra) <= 24, f"{feature}: closing took {len(extra)} tokens: {s.calls}"
+        assert_valid(g, s, {"f": schema})
+        s.advance(end[0])  # the turn can end right after a closed call
+        assert s.done
+
+
+def test_close_takes_the_shortest_way_out(tok: Any, base: int, end: list[int]) -> None:
+    schema = obj({"city": {"type": "string"}, "days": {"type": "integer", "minimum": 1}, "unit": {"enum": ["celsius", "fahrenheit"]},
+                  "tags": {"type": "array", "items": {"type": "string"}}, "opt": {"type": "boolean"}}, ["city", "days", "unit", "tags"])
+    g = CallGrammar(tok, base, [("f", schema)], end)
+    cases = {
+        '{"city": "Paris Paris Paris': {"city": "Paris Paris Paris", "days": 1, "unit": "celsius", "tags": []},
+        '{"city": "Oslo", "days": 12': {"city": "Oslo", "days": 12, "unit": "celsius", "tags": []},
+        '{"city": "Oslo", "days": 2, "unit": "fahr': {"city": "Oslo", "days": 2, "unit": "fahrenheit", "tags": []},
+        '{"city": "x", "days": 3, "unit": "celsius", "tags": ["a", "b b b': {"city": "x", "days": 3, "unit": "celsius", "tags": ["a", "b b b"]},
+        '{"city": "x", "days": 3, "unit": "celsius", "tags": []': {"city": "x", "days": 3, "unit": "celsius", "tags": []},
+    }
+    for prefix, want in cases.items():
+        s = g.new_state()
+        s.advance(base)
+        feed(s, tok, prefix)
+        extra = s.close(CLOSE_CAP)
+        assert not s.in_call and json.loads(s.calls[0][1]) == want, (prefix, s.calls)
+        assert len(extra) <= 20, (prefix, len(extra))
+
+
+def test_close_outside_a_call_is_a_no_op_and_the_cap_is_respected(tok: Any, base: int, end: list[int]) -> None:
+    deep = obj({"a": obj({"b": obj({"c": obj({"d": {"enum": ["a-long-enumerated-value-to-spell"]}})})})})
+    g = CallGrammar(tok, base, [("f", deep)], end)
+    s = g.new_state()
+    assert s.close(8) == []
+    s.advance(base)
+    assert len(s.close(3)) == 3 and s.in_call  # the cap leaves it open
+    s.close(CLOSE_CAP)
+    assert not s.in_call and json.loads(s.calls[0][1]) == {"a": {"b": {"c": {"d": "a-long-enumerated-value-to-spell"}}}}
+
+
+@settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=_object(SCHEMAS), seed=st.integers(0, 2**16), steps=st.integers(0, 12))
+def test_random_schemas_close_validly_at_any_point(params: dict[str, Any], seed: int, steps: int, tok: Any, base: int, end: list[int], closers: np.ndarray) -> None:
+    g = CallGrammar(tok, base, [("f", params)], end)
+    s, extra = run_then_close(g, random.Random(seed), closers, steps, "f")
+    assert not s.in_call, f"not closed within {CLOSE_CAP} tokens: {params}"
+    assert_valid(g, s, {"f": params})

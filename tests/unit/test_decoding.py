@@ -1,5 +1,6 @@
 """Decoding on the tiny random model with hand-set memory rows (to make tool calls happen):
-KV cache == recomputation, batch == one by one, parsing and reporting of calls, and the limits."""
+KV cache == recomputation, batch == one by one, parsing and reporting of calls, the limits, calls
+closed at the token budget (valid and reported truncated), streaming and ``require_call``."""
 
 from __future__ import annotations
 
@@ -8,11 +9,24 @@ from typing import Any
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from _tiny import tool_spec
 from tokmem_agents.config import BankConfig, DecodeConfig
 from tokmem_agents.data import ToolCall
-from tokmem_agents.decoding import STOP_END, STOP_MAX_CALLS, STOP_MAX_TOKENS, STOP_TIME, Decoder, _Row
+from tokmem_agents.decoding import (
+    STOP_END,
+    STOP_MAX_CALLS,
+    STOP_MAX_TOKENS,
+    STOP_REPETITION,
+    STOP_TIME,
+    CallEvent,
+    DecodeResult,
+    Decoder,
+    _repeats,
+    _Row,
+)
 from tokmem_agents.errors import UnknownToolError
 from tokmem_agents.lm import MemoryLM
 from tokmem_agents.memory import LearnedTool, MemoryBank
@@ -229,7 +243,8 @@ def test_step_limits_directly(tiny_backbone: Any) -> None:
 
 
 def test_limits_are_validated() -> None:
-    for kw in ({"max_calls": 0}, {"max_tokens_per_call": 0}, {"batch_size": 0}):
+    for kw in ({"max_calls": 0}, {"max_tokens_per_call": 0}, {"batch_size": 0}, {"max_closing_tokens": -1}, {"repetition_guard": 2},
+               {"require_call": True, "allowed_tools": frozenset()}):
         with pytest.raises(ValueError):
             DecodeConfig(**kw)
 
@@ -267,3 +282,148 @@ def test_decoder_refuses_a_bank_of_another_backbone(tiny_backbone: Any) -> None:
     bank = MemoryBank(Fingerprint("x", fp.hidden_size, fp.vocab_size, "0" * 64))
     with pytest.raises(BackboneMismatchError):
         Decoder(tiny_backbone, bank)
+
+
+# -- issue 3: a constrained call cut by the token budget is closed, valid, and reported truncated ----
+from test_constraints import SCHEMAS, _object  # noqa: E402 - the random JSON Schemas of the constraint tests
+
+
+def biased(dec: Decoder, boost: float = 50.0) -> Decoder:
+    """Make the tiny model open strings with ' "' and then love ' la' (a runaway string, on purpose)."""
+    enc = lambda text: dec.backbone.tokenizer(text, add_special_tokens=False)["input_ids"][0]  # noqa: E731
+    quote, la = enc(' "'), enc(" la")
+    plain = dec.lm.logits
+
+    def logits(h: torch.Tensor) -> torch.Tensor:
+        out = plain(h).clone()
+        out[..., quote] += boost / 2
+        out[..., la] += boost
+        return out
+
+    dec.lm.logits = logits  # type: ignore[method-assign]
+    return dec
+
+
+def runaway(bb: Any, h_dir: torch.Tensor, schema: dict[str, Any] | None = None) -> Decoder:
+    spec = WEATHER if schema is None else parse_spec({"name": "f", "parameters": schema})
+    return biased(Decoder(bb, coupled(bb, (h_dir * 0.4).unsqueeze(0), (spec,))))
+
+
+@pytest.mark.parametrize("budget", [4, 8, 40])
+def test_runaway_string_is_closed_at_the_budget_and_reported(tiny_backbone: Any, h_dir: torch.Tensor, budget: int) -> None:
+    dec = runaway(tiny_backbone, h_dir)
+    res = dec(Q, DecodeConfig(max_tokens_per_call=budget, repetition_guard=0, require_call=True, **FP32))
+    assert res.stop_reason == STOP_MAX_TOKENS and res.truncated == [0]
+    assert res.invalid == [] and len(res.calls) == 1 and set(res.calls[0].arguments) == {"city"}
+    assert res.valid_calls == [], "a truncated call is never offered for execution"
+    assert res.to_json()["truncated"] == [0]
+    assert 1 + budget < res.generated_tokens <= 1 + budget + DecodeConfig().max_closing_tokens
+
+
+def test_without_closing_or_constraint_the_cut_call_is_invalid_and_truncated(tiny_backbone: Any, h_dir: torch.Tensor) -> None:
+    dec = runaway(tiny_backbone, h_dir)
+    for cfg in (DecodeConfig(max_tokens_per_call=6, max_closing_tokens=0, repetition_guard=0, require_call=True, **FP32),
+                DecodeConfig(constrained=False, max_tokens_per_call=6, require_call=True, **FP32)):
+        res = dec(Q, cfg)
+        assert res.stop_reason == STOP_MAX_TOKENS and res.generated_tokens == 7
+        assert res.calls == [] and res.invalid[0].errors[0].startswith("not JSON") and res.truncated == [0]
+
+
+def test_repetition_guard_stops_a_degenerate_string_early(tiny_backbone: Any, h_dir: torch.Tensor) -> None:
+    dec = runaway(tiny_backbone, h_dir)
+    res = dec(Q, DecodeConfig(max_tokens_per_call=192, repetition_guard=16, require_call=True, **FP32))
+    assert res.stop_reason == STOP_REPETITION and res.truncated == [0] and res.invalid == []
+    assert res.generated_tokens < 1 + 32 + DecodeConfig().max_closing_tokens
+    assert _repeats([1, 2, 3] + [7, 8] * 8, 16) and not _repeats(list(range(16)), 16) and not _repeats([5] * 15 + [6], 16)
+
+
+def test_time_budget_closes_an_open_constrained_call(tiny_backbone: Any, h_dir: torch.Tensor) -> None:
+    dec = runaway(tiny_backbone, h_dir)
+    res = dec(Q, DecodeConfig(time_budget=1e-9, require_call=True, **FP32))
+    assert res.stop_reason == STOP_TIME and res.truncated == [0] and res.invalid == [] and len(res.calls) == 1
+
+
+def test_a_call_closing_exactly_at_the_budget_is_complete(tiny_backbone: Any, h_dir: torch.Tensor) -> None:
+    dec = Decoder(tiny_backbone, coupled(tiny_backbone, torch.stack([h_dir * 0.1, h_dir * 0.4])))  # set_unit
+    free = dec(Q, DecodeConfig(max_calls=2, max_tokens_per_call=32, **FP32))
+    n = len(tiny_backbone.tokenizer(json.dumps(free.calls[0].arguments), add_special_tokens=False)["input_ids"])
+    res = dec(Q, DecodeConfig(max_calls=2, max_tokens_per_call=n, **FP32))
+    assert res.truncated == [] and res.to_json() | {"seconds": 0} == free.to_json() | {"seconds": 0}
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(params=_object(SCHEMAS), budget=st.integers(4, 8), boost=st.sampled_from([0.0, 8.0]))
+def test_random_schemas_every_constrained_call_validates_at_tiny_budgets(
+    tiny_backbone: Any, h_dir: torch.Tensor, params: dict[str, Any], budget: int, boost: float
+) -> None:
+    spec = parse_spec({"name": "f", "parameters": params})
+    dec = biased(Decoder(tiny_backbone, coupled(tiny_backbone, torch.stack([h_dir * 0.4, h_dir * 0.3]), (spec, WEATHER))), boost)
+    cfg = DecodeConfig(max_calls=3, max_tokens_per_call=budget, max_text_tokens=4, require_call=True, batch_size=4, **FP32)
+    for res in dec.decode(QUERIES, cfg):
+        assert res.emitted_calls >= 1 and res.invalid == [], res.to_json()
+        assert len(res.calls) == res.emitted_calls
+        assert res.truncated in ([], [len(res.calls) - 1]), "only the last call can be cut"
+        assert (res.stop_reason == STOP_MAX_TOKENS) == bool(res.truncated), res.to_json()
+
+
+# -- streaming: each call as soon as its arguments close ---------------------------------------------
+@pytest.mark.parametrize("constrained", [True, False])
+def test_stream_reports_each_call_when_it_closes(tiny_backbone: Any, h_dir: torch.Tensor, tokens: list[list[int]], constrained: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tokmem_agents import decoding
+
+    steps = [0]
+    plain_step = decoding._Batch.step
+
+    def counted(self: Any) -> Any:
+        steps[0] += 1
+        return plain_step(self)
+
+    monkeypatch.setattr(decoding._Batch, "step", counted)
+    dec = Decoder(tiny_backbone, coupled(tiny_backbone, torch.stack([h_dir * 0.1, h_dir * 0.4])))
+    cfg = DecodeConfig(constrained=constrained, max_calls=3, max_tokens_per_call=12, **FP32)
+    seen: list[tuple[int, Any]] = []
+    items = list(dec.stream([Q, "hi"], cfg))
+    events = [i for i in items if isinstance(i, CallEvent)]
+    results = [i for i in items if isinstance(i, DecodeResult)]
+    assert items[-2:] == results and [r.query for r in results] == [Q, "hi"]
+    res = results[0]
+    assert res.emitted_calls >= 2
+    mine = [e for e in events if e.query_index == 0]
+    assert [e.position for e in mine] == list(range(res.emitted_calls))
+    assert [e.call for e in mine if e.call is not None] == res.calls
+    assert [e.invalid for e in mine if e.invalid is not None] == res.invalid
+    # when each event came out: right after its closing brace (constrained), or with the next memory token
+    steps[0] = 0
+    dec.decode([Q], cfg, on_call=lambda e: seen.append((steps[0], e)))
+    raw = tokens[-1]
+    v = tiny_backbone.base_vocab
+    starts = [i for i, t in enumerate(raw) if t >= v] + [len(raw)]
+    want = [starts[k + 1] + (0 if constrained else 1) for k in range(len(starts) - 1)]
+    if res.stop_reason != STOP_END or not constrained:
+        want[-1] = steps[0]  # the last call is reported when the row ends
+    assert [s for s, _ in seen] == want
+    assert [e.call for _, e in seen if e.call is not None] == res.calls
+
+
+def test_decode_with_ready_prompts_equals_queries(tiny_backbone: Any, h_dir: torch.Tensor) -> None:
+    dec = Decoder(tiny_backbone, coupled(tiny_backbone, torch.stack([h_dir * 0.4, h_dir * 0.2])))
+    cfg = DecodeConfig(max_calls=2, max_tokens_per_call=8, max_text_tokens=6, **FP32)
+    strip = lambda r: {k: v for k, v in r.to_json().items() if k != "seconds"}  # noqa: E731
+    by_query = dec.decode(QUERIES, cfg)
+    by_prompt = dec.decode(QUERIES, cfg, prompts=[tiny_backbone.prompt_ids(q) for q in QUERIES])
+    assert [strip(r) for r in by_prompt] == [strip(r) for r in by_query]
+    with pytest.raises(ValueError, match="prompts"):
+        dec.decode(QUERIES, cfg, prompts=[])
+
+
+# -- require_call: the answer starts with a memory token ---------------------------------------------
+@pytest.mark.parametrize("constrained", [True, False])
+def test_require_call_forces_a_call(tiny_backbone: Any, constrained: bool) -> None:
+    dec = Decoder(tiny_backbone, coupled(tiny_backbone, torch.zeros(2, 64)))  # answers in text when free
+    cfg = dict(constrained=constrained, max_calls=1, max_tokens_per_call=12, max_text_tokens=4, **FP32)
+    free = dec.decode(QUERIES, DecodeConfig(**cfg))
+    assert all(r.emitted_calls == 0 and r.generated_tokens for r in free)
+    forced = dec.decode(QUERIES, DecodeConfig(require_call=True, **cfg))
+    assert all(r.emitted_calls == 1 and r.text == "" for r in forced)
+    only = dec.decode(QUERIES, DecodeConfig(require_call=True, allowed_tools=frozenset({"set_unit"}), **cfg))
+    assert {c.name for r in only for c in r.calls} | {i.name for r in only for i in r.invalid} == {"set_unit"}

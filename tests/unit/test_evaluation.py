@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 import pytest
 
+from tokmem_agents.config import DecodeConfig
 from tokmem_agents.data import Example, ToolCall
 from tokmem_agents.decoding import DecodeResult, InvalidCall
 from tokmem_agents.errors import UserInputError
@@ -55,6 +56,20 @@ def test_prediction_keeps_parsed_calls_and_counts_unparsed_attempts() -> None:
     assert pred.calls == [ToolCall("ping", {"host": 1})]
     assert pred.invalid == ['{"host": ']
     assert (pred.prompt_tokens, pred.seconds) == (12, 0.25)
+    assert pred.truncated == 0
+
+
+def test_prediction_counts_calls_truncated_at_the_budget() -> None:
+    res = DecodeResult(query="q", calls=[ToolCall("ping", {"host": "a"}), ToolCall("ping", {"host": "b"})], truncated=[1])
+    assert prediction_from_result(res).truncated == 1
+
+
+def test_tokmem_method_takes_a_whole_decode_config() -> None:
+    tm = object()
+    base = DecodeConfig(max_calls=3, time_budget=2.0)
+    m = get_method("tokmem", tm, config=base, constrained=False)  # type: ignore[arg-type]
+    assert m.config == DecodeConfig(max_calls=3, time_budget=2.0, constrained=False)
+    assert get_method("tokmem", tm, max_calls=2).config == DecodeConfig(max_calls=2)  # type: ignore[arg-type]
 
 
 def test_run_eval_adds_cost_and_identity() -> None:
@@ -130,10 +145,12 @@ def test_get_method_errors(tm: Any, tiny_backbone: Any) -> None:
     from tokmem_agents.memory import MemoryBank
     from tokmem_agents.tokmem import TokMem
 
-    with pytest.raises(UserInputError, match="unknown method 'lora'"):
-        get_method("lora", tm)
+    with pytest.raises(UserInputError, match="unknown method 'lora2'"):
+        get_method("lora2", tm)
     with pytest.raises(UserInputError, match="not implemented"):
         get_method("icl", tm, constrained=True)
     with pytest.raises(UserInputError, match="no tools"):
         get_method("icl", TokMem(tiny_backbone, MemoryBank(tiny_backbone.fingerprint)))
-    assert set(METHODS) == {"tokmem", "icl", "rag"}
+    with pytest.raises(UserInputError, match="lora: schema-constrained"):
+        get_method("lora", tm, constrained=True)
+    assert set(METHODS) == {"tokmem", "icl", "rag", "lora"}

@@ -1,12 +1,14 @@
 """LangChain integration on the tiny model: message shapes, ids, bind_tools, batching, streaming, the loop.
 
-Most behaviour tests replace ``TokMem.call_batch`` with a scripted decoder (a random tiny model decodes
-nothing meaningful); one test per component goes through the real decoder for the shapes.
+Most behaviour tests replace ``Decoder.stream`` (the one decoding primitive the integration uses) with
+a scripted decoder (a random tiny model decodes nothing meaningful); the tests at the end go through
+the real decoder for the shapes, streaming and ``require_call``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from tokmem_agents.config import DecodeConfig, TrainConfig
 from tokmem_agents.data import ToolCall
-from tokmem_agents.decoding import DecodeResult, InvalidCall
+from tokmem_agents.decoding import CallEvent, DecodeResult, Decoder, InvalidCall
 from tokmem_agents.errors import UnknownToolError
 from tokmem_agents.integrations.langchain import ChatTokMem, TokMemRunnable, procedures_as_tools
 from tokmem_agents.registry import ProcedureRegistry
@@ -66,28 +68,38 @@ SCRIPT: dict[str, list[ToolCall]] = {
 
 
 class FakeDecoder:
-    """Stands in for ``TokMem.call_batch``: scripted calls, text for anything else; records every call."""
+    """Stands in for ``Decoder.stream``: scripted calls, text for anything else; records every decode
+    (queries, config, ready prompts) and every event handed out."""
 
-    def __init__(self) -> None:
+    def __init__(self, results: list[DecodeResult] | None = None) -> None:
         self.calls: list[tuple[list[str], DecodeConfig]] = []
+        self.prompts: list[Any] = []
+        self.events: list[CallEvent] = []
+        self.results = results
 
-    def __call__(self, tm: TokMem, queries, config: DecodeConfig | None = None) -> list[DecodeResult]:
+    def scripted(self, q: str, config: DecodeConfig) -> DecodeResult:
+        calls = SCRIPT.get(q, [])
+        if config.allowed_tools is not None:
+            calls = [c for c in calls if c.name in config.allowed_tools]
+        text = "" if calls else f"plain answer to {q}"
+        return DecodeResult(query=q, calls=list(calls), text=text, prompt_tokens=7, generated_tokens=3)
+
+    def __call__(self, queries, config: DecodeConfig | None = None, *, prompts=None):
         config = config or DecodeConfig()
         self.calls.append((list(queries), config))
-        out = []
-        for q in queries:
-            calls = SCRIPT.get(q, [])
-            if config.allowed_tools is not None:
-                calls = [c for c in calls if c.name in config.allowed_tools]
-            text = "" if calls else f"plain answer to {q}"
-            out.append(DecodeResult(query=q, calls=list(calls), text=text, prompt_tokens=7, generated_tokens=3))
-        return out
+        self.prompts.append(prompts)
+        out = list(self.results) if self.results is not None else [self.scripted(q, config) for q in queries]
+        for i, res in enumerate(out):
+            for e in res.events(i):
+                self.events.append(e)
+                yield e
+        yield from out
 
 
 @pytest.fixture()
 def fake(monkeypatch) -> FakeDecoder:
     f = FakeDecoder()
-    monkeypatch.setattr(TokMem, "call_batch", lambda self, queries, config=None: f(self, queries, config))
+    monkeypatch.setattr(Decoder, "stream", lambda self, queries, config=None, *, prompts=None: f(queries, config, prompts=prompts))
     return f
 
 
@@ -195,11 +207,40 @@ def test_chat_reports_unparsable_and_schema_invalid_calls(tm, monkeypatch):
             InvalidCall(1, "shout", '{"text": ', ("not JSON: Expecting value",)),
         ],
     )
-    monkeypatch.setattr(TokMem, "call_batch", lambda self, qs, config=None: [res])
-    ai = ChatTokMem(tokmem=tm).invoke("q")
+    f = FakeDecoder([res])
+    monkeypatch.setattr(Decoder, "stream", lambda self, queries, config=None, *, prompts=None: f(queries, config, prompts=prompts))
+    model = ChatTokMem(tokmem=tm)
+    ai = model.invoke("q")
     assert _shape(ai.tool_calls) == [("add_numbers", {"a": "x", "b": 1})]
     assert ai.response_metadata["invalid_arguments"][0]["id"] == ai.tool_calls[0]["id"]
-    assert [(i["name"], i["args"]) for i in ai.invalid_tool_calls] == [("shout", '{"text": ')]
+    # raw arguments as a JSON string: no partial-JSON parser can turn them into a call
+    assert [(i["name"], json.loads(i["args"]), i["error"]) for i in ai.invalid_tool_calls] == [("shout", '{"text": ', "not JSON: Expecting value")]
+    streamed = sum(model.stream("q"), AIMessageChunk(content=""))
+    assert _shape(streamed.tool_calls) == _shape(ai.tool_calls)
+    assert [(i["name"], i["args"]) for i in streamed.invalid_tool_calls] == [(i["name"], i["args"]) for i in ai.invalid_tool_calls]
+
+
+def test_truncated_calls_are_never_executable(tm, monkeypatch):
+    """Issue 3: a call the decoder closed at the token budget is reported, not offered as a call."""
+    res = DecodeResult(
+        query="q",
+        calls=[ToolCall("shout", {"text": "hi"}), ToolCall("shout", {"text": "la la la la"})],
+        stop_reason="max_tokens",
+        truncated=[1],
+    )
+    f = FakeDecoder([res])
+    monkeypatch.setattr(Decoder, "stream", lambda self, queries, config=None, *, prompts=None: f(queries, config, prompts=prompts))
+    model = ChatTokMem(tokmem=tm)
+    ai = model.invoke("q")
+    assert _shape(ai.tool_calls) == [("shout", {"text": "hi"})]
+    (cut,) = ai.invalid_tool_calls
+    assert cut["name"] == "shout" and json.loads(json.loads(cut["args"])) == {"text": "la la la la"}
+    assert "not executed" in cut["error"] and ai.response_metadata["truncated_calls"] == [cut["id"]]
+    assert ai.response_metadata["stop_reason"] == "max_tokens"
+    streamed = sum(model.stream("q"), AIMessageChunk(content=""))
+    assert _shape(streamed.tool_calls) == [("shout", {"text": "hi"})] and len(streamed.invalid_tool_calls) == 1
+    assert _shape(TokMemRunnable(tokmem=tm).invoke("q")) == [("shout", {"text": "hi"})]
+    assert [_shape(c) for c in TokMemRunnable(tokmem=tm).stream("q")] == [[("shout", {"text": "hi"})]]
 
 
 def test_bind_tools_accepts_every_tool_form_and_restricts_tokens(tm, fake):
@@ -230,6 +271,24 @@ def test_bind_tools_accepts_every_tool_form_and_restricts_tokens(tm, fake):
     assert fake.calls[-1][1].allowed_tools == frozenset({"shout"})
     ChatTokMem(tokmem=tm).bind_tools([shout], tool_choice="none").invoke("shout hi")
     assert fake.calls[-1][1].allowed_tools == frozenset() and fake.calls[-1][1].constrained is False
+    assert fake.calls[-1][1].require_call is False
+
+
+@pytest.mark.parametrize("choice, required, allowed", [
+    ("auto", False, {"shout", "add_numbers"}), (None, False, {"shout", "add_numbers"}), ("any", True, {"shout", "add_numbers"}),
+    ("required", True, {"shout", "add_numbers"}), (True, True, {"shout", "add_numbers"}), ("shout", True, {"shout"}),
+    ({"type": "function", "function": {"name": "add_numbers"}}, True, {"add_numbers"}), ("none", False, set()),
+])
+def test_tool_choice_requires_a_call(tm, fake, choice, required, allowed):
+    tools = [{"name": n, "parameters": {}} for n in ("shout", "add_numbers")]
+    ChatTokMem(tokmem=tm).bind_tools(tools, tool_choice=choice).invoke("what is love")
+    cfg = fake.calls[-1][1]
+    assert cfg.require_call is required and cfg.allowed_tools == frozenset(allowed)
+    # the answer after tool results is text, whatever tool_choice says
+    fake.calls.clear()
+    bound = ChatTokMem(tokmem=tm, answer_mode="generate").bind_tools(tools, tool_choice=choice)
+    bound.invoke([HumanMessage("shout hi"), AIMessage("", tool_calls=[{"name": "shout", "args": {"text": "hi"}, "id": "c1"}]), ToolMessage("HI", tool_call_id="c1")])
+    assert fake.calls[-1][1].require_call is False and fake.calls[-1][1].allowed_tools == frozenset()
 
 
 def test_bind_tools_unknown_tool_names_it_with_the_learn_hint(tm, fake):
@@ -294,15 +353,43 @@ def test_tool_results_get_a_final_text_answer_without_decoding(tm, fake):
     assert model.invoke([HumanMessage("shout hi"), AIMessage(""), err]).content == "shout failed: bad input"
 
 
-def test_generate_answer_mode_prompts_with_results_but_no_tool_descriptions(tm, fake):
+def test_generate_answer_mode_renders_the_conversation_without_tool_descriptions(tm, fake):
     model = ChatTokMem(tokmem=tm, answer_mode="generate")
     ai = AIMessage("", tool_calls=[{"name": "add_numbers", "args": {"a": 2, "b": 3}, "id": "c1"}])
-    final = model.invoke([HumanMessage("add 2 and 3"), ai, ToolMessage("5", tool_call_id="c1")])
+    final = model.invoke([SystemMessage("be brief"), HumanMessage("add 2 and 3"), ai, ToolMessage("5", tool_call_id="c1")])
     (prompt,), cfg = fake.calls[-1]
-    assert cfg.allowed_tools == frozenset() and cfg.constrained is False
-    assert "add 2 and 3" in prompt and "add_numbers: 5" in prompt
+    assert cfg.allowed_tools == frozenset() and cfg.constrained is False  # no memory token in the answer
+    # the backbone's chat template (SmolLM2's ChatML), results in a user turn (it knows no tool role)
+    assert prompt.startswith("<|im_start|>system\nbe brief<|im_end|>\n<|im_start|>user\nadd 2 and 3<|im_end|>\n")
+    assert '<|im_start|>assistant\nadd_numbers({"a": 2, "b": 3})<|im_end|>' in prompt
+    assert "<|im_start|>user\nResults:\nadd_numbers: 5\n" in prompt and prompt.endswith("<|im_start|>assistant\n")
     assert "Add two integers" not in prompt and "integer" not in prompt
+    tok = tm.backbone.tokenizer
+    assert fake.prompts[-1] == [tok(prompt, add_special_tokens=False)["input_ids"]]  # decoded as is, not re-wrapped
     assert final.content.startswith("plain answer to") and final.tool_calls == []
+    assert final.response_metadata["answer_mode"] == "generate"
+
+
+def test_conversation_rendering_uses_tool_turns_when_the_template_has_them():
+    from tokmem_agents.integrations.langchain import _render_conversation
+
+    class ToolTemplate:
+        chat_template = "{% for m in messages %}{% if m.role == 'tool' %}...{% endif %}{% endfor %}"
+
+        def apply_chat_template(self, turns, tokenize, add_generation_prompt):
+            return json.dumps(turns)
+
+    ai = AIMessage("", tool_calls=[{"name": "shout", "args": {"text": "a"}, "id": "c1"}])
+    turns = json.loads(_render_conversation(ToolTemplate(), [HumanMessage("shout a"), ai, ToolMessage("A", tool_call_id="c1")]))
+    assert [t["role"] for t in turns] == ["user", "assistant", "tool"]
+    assert turns[1]["tool_calls"][0]["function"] == {"name": "shout", "arguments": {"text": "a"}}
+    assert turns[2]["content"] == "A" and turns[2]["name"] == "shout"
+
+    class NoTemplate:
+        chat_template = None
+
+    plain = _render_conversation(NoTemplate(), [HumanMessage("shout a"), ai, ToolMessage("A", tool_call_id="c1")])
+    assert plain == 'User: shout a\nAssistant: shout({"text": "a"})\nUser: Results:\nshout: A\n\nAnswer my question in one short sentence, using only these results.\nAssistant: '
 
 
 def test_procedures_as_tools_and_the_agent_loop(tm, fake):
@@ -421,3 +508,37 @@ if ChatModelUnitTests is not None:
         @property
         def has_structured_output(self) -> bool:
             return False
+
+
+def test_real_decoder_streams_calls_before_the_decode_ends(tm, monkeypatch):
+    finished: list[int] = []
+    plain = Decoder._finish
+    monkeypatch.setattr(Decoder, "_finish", lambda self, q, row, s: (finished.append(1), plain(self, q, row, s))[1])
+    r = TokMemRunnable(tokmem=tm, require_call=True, max_calls=3, allowed_tools=["shout"])
+    seen = []
+    for chunk in r.stream("shout hello"):
+        seen.append((len(finished), chunk))
+    calls = [c for _, chunk in seen for c in chunk]
+    assert calls, "require_call: at least one call"
+    assert seen[0][0] == 0, "the first call arrives while the query is still decoding"
+    assert _shape(calls) == _shape(r.invoke("shout hello"))
+    streamed = asyncio.run(_collect(r.astream("shout hello")))
+    assert [_shape(c) for c in streamed] == [_shape(c) for _, c in seen]
+    chat = ChatTokMem(tokmem=tm, max_calls=3).bind_tools([{"name": "shout", "parameters": {}}], tool_choice="any")
+    ai = chat.invoke("shout hello")
+    merged = sum(chat.stream("shout hello"), AIMessageChunk(content=""))
+    assert ai.content == "" and (ai.tool_calls or ai.invalid_tool_calls)
+    assert _shape(merged.tool_calls) == _shape(ai.tool_calls)
+    assert [i["args"] for i in merged.invalid_tool_calls] == [i["args"] for i in ai.invalid_tool_calls]
+
+
+async def _collect(stream):
+    return [c async for c in stream]
+
+
+def test_real_decoder_final_answer_is_text(tm):
+    model = ChatTokMem(tokmem=tm, answer_mode="generate", max_tokens=6)
+    ai = AIMessage("", tool_calls=[{"name": "shout", "args": {"text": "hi"}, "id": "c1"}])
+    final = model.invoke([HumanMessage("shout hi"), ai, ToolMessage("HI", tool_call_id="c1")])
+    assert final.tool_calls == [] and final.invalid_tool_calls == [] and isinstance(final.content, str) and final.content
+    assert final.usage_metadata["input_tokens"] > len(tm.backbone.prompt_ids("shout hi"))  # the whole conversation

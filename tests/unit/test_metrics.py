@@ -165,6 +165,23 @@ def test_schema_validity_counts_unknown_and_unparseable_as_invalid(report) -> No
     assert report.schema_valid == pytest.approx(3 / 5)
 
 
+def test_truncated_calls_are_schema_valid_but_counted_apart() -> None:
+    # 3 emitted calls (2 parsed, 1 unparseable); the grammar closed one parsed call at the budget
+    # (valid), the unparseable attempt was cut unconstrained (invalid): 2 of 3 truncated
+    preds = [
+        Prediction([w("Paris"), w("Ro")], truncated=1),
+        Prediction([], invalid=['{"city": "Os'], truncated=1),
+    ]
+    r = evaluate([ex(w("Paris"), w("Rome")), ex(w("Oslo"))], preds, SPECS)
+    assert r.n_calls_emitted == 3
+    assert r.schema_valid == pytest.approx(2 / 3)
+    assert r.truncated_rate == pytest.approx(2 / 3)
+
+
+def test_no_truncation_is_a_zero_rate(report) -> None:
+    assert report.truncated_rate == 0.0
+
+
 def test_no_tool_false_call_rate_and_cost(report) -> None:
     assert report.n_no_tool == 2
     assert report.no_tool_false_call_rate == pytest.approx(0.5)
@@ -178,7 +195,7 @@ def test_to_json_has_the_documented_keys(report) -> None:
     for key in (
         "n", "tool_precision", "tool_recall", "tool_f1", "sequence_acc", "call_em", "full_em",
         "schema_valid", "prompt_tokens_per_query", "seconds_per_query", "paper_tool_f1",
-        "paper_arg_f1", "by_calls", "no_tool_false_call_rate",
+        "paper_arg_f1", "by_calls", "no_tool_false_call_rate", "truncated_rate",
     ):
         assert key in data
     assert data["n"] == 5
@@ -190,6 +207,7 @@ def test_all_empty_is_perfect() -> None:
     assert r.sequence_acc == r.full_em == r.call_em == r.paper_tool_f1 == r.paper_arg_f1 == 1.0
     assert r.no_tool_false_call_rate == 0.0
     assert r.schema_valid == 1.0 and r.n_calls_emitted == 0
+    assert r.truncated_rate == 0.0
 
 
 def test_no_call_predicted_scores_zero_argument_match() -> None:

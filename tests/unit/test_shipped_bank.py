@@ -32,13 +32,17 @@ def test_shipped_bank_records_the_embedded_backbone() -> None:
     raw = json.loads((SHIPPED_BANK / BANK_FILE).read_text())
     assert raw["backbone"]["model_id"] == "embedded:SmolLM2-135M-Instruct"
     assert raw["backbone"]["hidden_size"] == 576
+    from tokmem_agents.adapter import default_adapter
+
+    # learned on the embedded model's default (shipped) adapter
+    assert raw["backbone"]["adapter"] == default_adapter("embedded:SmolLM2-135M-Instruct")
 
 
 @pytest.mark.integration
 def test_shipped_bank_fingerprint_matches_the_embedded_model() -> None:
     from tokmem_agents.backbone import load_backbone
 
-    backbone = load_backbone()
+    backbone = load_backbone()  # the embedded model with its default adapter
     MemoryBank.load(SHIPPED_BANK, backbone.fingerprint)  # raises BackboneMismatchError otherwise
 
 

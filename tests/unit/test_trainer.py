@@ -12,7 +12,7 @@ import torch
 from _tiny import tool_spec
 from tokmem_agents.config import BankConfig, TrainConfig
 from tokmem_agents.data import Example, ToolCall
-from tokmem_agents.errors import BackboneMismatchError, BankError, DataError, SpecError
+from tokmem_agents.errors import BackboneMismatchError, BankError, DataError, SpecError, TrainingDivergedError
 from tokmem_agents.backbone import Fingerprint
 from tokmem_agents.lm import MemoryLM
 from tokmem_agents.memory import MemoryBank
@@ -259,3 +259,34 @@ def test_interrupted_training_leaves_the_bank_unchanged(tiny_backbone: Any, trai
         learn(tiny_backbone, bank, [MAIL], config=TrainConfig(epochs=3, batch_size=1, precision="fp32"), progress=stop)
     assert bank.names == ["get_weather", "set_timer"]
     assert torch.equal(bank.input_vectors, trained["bank"].input_vectors)
+
+
+@pytest.mark.parametrize("coupled", [True, False])
+def test_diverged_training_is_refused_and_leaves_the_bank_unchanged(tiny_backbone: Any, trained: dict[str, Any], coupled: bool) -> None:
+    bank = trained["bank"].copy() if coupled else MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=False))
+    before = bank.copy()
+    with pytest.raises(TrainingDivergedError, match=r"send_mail.*smaller learning rate \(--lr, was 1e\+30\)") as info:
+        learn(tiny_backbone, bank, [MAIL], config=TrainConfig(epochs=1, lr=1e30, batch_size=2, precision="fp32"))
+    assert info.value.exit_code == 2 and "\n" not in str(info.value)
+    assert bank.names == before.names and torch.equal(bank.input_vectors, before.input_vectors)
+
+
+@pytest.mark.parametrize("breakage", ["zero", "nan", "explode"])
+def test_a_broken_row_after_training_is_refused(tiny_backbone: Any, monkeypatch: pytest.MonkeyPatch, breakage: str) -> None:
+    import tokmem_agents.trainer as trainer
+
+    real = trainer.optimise
+
+    def breaking(lm, encoded, params, *args, **kw):  # type: ignore[no-untyped-def]
+        out = real(lm, encoded, params, *args, **kw)
+        with torch.no_grad():  # the second new tool's row breaks; the first is fine
+            row = params[0][1]
+            row.zero_() if breakage == "zero" else row.fill_(math.nan) if breakage == "nan" else row.mul_(1e7)
+        return out
+
+    monkeypatch.setattr(trainer, "optimise", breaking)
+    bank = MemoryBank(tiny_backbone.fingerprint)
+    with pytest.raises(TrainingDivergedError, match="of set_timer came out") as info:
+        learn(tiny_backbone, bank, [WEATHER, TIMER], config=FAST)
+    assert "get_weather" not in str(info.value)
+    assert len(bank) == 0

@@ -17,8 +17,16 @@ loop (model -> tool calls -> ``ToolMessage``s -> model) the second model turn is
 answer. By default (``answer_mode="summary"``) it is a deterministic summary of the tool results,
 one line per result: measured on the embedded 135M backbone, a generated answer dropped or invented
 the numbers of the results in 3 of 4 probes. ``answer_mode="generate"`` lets the backbone phrase
-the answer from a prompt holding the question and the results (still no tool descriptions), and
-falls back to the summary when it generates nothing.
+the answer: the conversation is rendered with the backbone's chat template (the calls as an
+assistant turn, the results as a ``tool`` turn when the template knows that role, else as a user
+turn), memory tokens are disabled for that turn (still no tool descriptions), and it falls back to
+the summary when nothing is generated.
+
+Streaming hands out each call the moment its JSON closes (``Decoder.stream``). A call the decoder
+had to stop early (token budget, degenerate repetition, time budget) is never passed off as a
+normal call: ``ChatTokMem`` puts it in ``invalid_tool_calls`` (and ``TokMemRunnable`` leaves it out,
+with a warning). Unparsable and truncated calls carry their raw argument text as a JSON *string* in
+``args``, so LangChain's merging of streamed chunks cannot turn them into executable calls.
 """
 
 from __future__ import annotations
@@ -54,11 +62,11 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableSerializa
 from langchain_core.runnables.config import run_in_executor
 from langchain_core.tools import StructuredTool, ToolException
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from ..config import DecodeConfig
 from ..data import ToolCall as TokMemCall
-from ..decoding import DecodeResult
+from ..decoding import CallEvent, DecodeResult
 from ..errors import UnknownToolError, UserInputError
 from ..home import default_bank_dir
 from ..memory import BANK_FILE
@@ -109,12 +117,33 @@ def open_tokmem(bank: str | Path | None = None, model: str | None = None) -> Tok
         return tm
 
 
-def _decode(tm: TokMem, queries: list[str], config: DecodeConfig) -> list[DecodeResult]:
-    """One batched decode; calls on one bank are serialised (the decoder is not re-entrant)."""
+def _decode_lock(tm: TokMem) -> threading.Lock:
     with _LOCKS_LOCK:
-        lock = _DECODE_LOCKS.setdefault(tm, threading.Lock())
+        return _DECODE_LOCKS.setdefault(tm, threading.Lock())
+
+
+def _prompt_ids(tm: TokMem, rendered: Sequence[str] | None) -> list[list[int]] | None:
+    if rendered is None:
+        return None
+    tok = tm.backbone.tokenizer
+    return [tok(text, add_special_tokens=False)["input_ids"] for text in rendered]
+
+
+def _stream_decode(tm: TokMem, queries: list[str], config: DecodeConfig, *, rendered: bool = False) -> Iterator[CallEvent | DecodeResult]:
+    """One batched decode, yielding each call as its JSON closes, then the results (``Decoder.stream``).
+
+    With ``rendered`` the queries are full chat-template prompts. Calls on one bank are serialised
+    (the decoder is not re-entrant): the lock is held until the stream is exhausted or closed.
+    """
+    lock = _decode_lock(tm)
     with lock:
-        return tm.call_batch(queries, config)
+        prompts = _prompt_ids(tm, queries if rendered else None)
+        yield from tm.decoder.stream(queries, config, prompts=prompts)
+
+
+def _decode(tm: TokMem, queries: list[str], config: DecodeConfig, *, rendered: bool = False) -> list[DecodeResult]:
+    """One batched decode of ``queries`` (see :func:`_stream_decode`)."""
+    return [r for r in _stream_decode(tm, queries, config, rendered=rendered) if isinstance(r, DecodeResult)]
 
 
 # -- messages and tools ---------------------------------------------------------------------------
@@ -193,9 +222,9 @@ def _choice_name(tool_choice: Any) -> str | None:
 def _allowed_tools(tm: TokMem, tools: Sequence[Any] | None, tool_choice: Any) -> frozenset[str] | None:
     """Which memory tokens may fire for bound ``tools`` and ``tool_choice`` (None: every learned tool).
 
-    ``"auto"``, ``"any"``, ``"required"`` and ``True`` leave the set as bound: the decoder cannot force
-    a call, it only restricts which tokens may fire. ``"none"``/``False`` allow no token (text only);
-    a tool name allows that tool only.
+    ``"auto"``, ``"any"``, ``"required"`` and ``True`` leave the set as bound (the last three also
+    require a call, see :func:`_requires_call`). ``"none"``/``False`` allow no token (text only); a tool
+    name allows that tool only (and requires its call).
     """
     allowed: frozenset[str] | None = None
     if tools is not None:
@@ -215,6 +244,13 @@ def _allowed_tools(tm: TokMem, tools: Sequence[Any] | None, tool_choice: Any) ->
     return frozenset({name})
 
 
+def _requires_call(tool_choice: Any) -> bool:
+    """``"any"``, ``"required"``, ``True`` or a tool name: the answer must start with a call."""
+    if tool_choice in (None, "auto", "none", False):
+        return False
+    return tool_choice in ("any", "required", True) or _choice_name(tool_choice) is not None
+
+
 def _decode_config(
     allowed: frozenset[str] | None,
     *,
@@ -222,12 +258,14 @@ def _decode_config(
     max_calls: int,
     max_tokens: int | None = None,
     timeout: float | None = None,
+    require_call: bool = False,
 ) -> DecodeConfig:
     text_only = allowed is not None and not allowed
     kw: dict[str, Any] = {
         "constrained": constrained and not text_only,  # an empty grammar cannot be built; nothing can fire
         "max_calls": max_calls,
         "allowed_tools": allowed,
+        "require_call": require_call and not text_only,
     }
     if max_tokens is not None:
         kw["max_text_tokens"] = max_tokens
@@ -240,21 +278,63 @@ def _new_id() -> str:
     return f"call_{uuid.uuid4().hex[:24]}"
 
 
-def _lc_calls(result: DecodeResult) -> list[ToolCall]:
-    """The calls of a decode result as LangChain ``ToolCall`` dicts, each with a fresh unique id."""
-    return [tool_call(name=c.name, args=dict(c.arguments), id=_new_id()) for c in result.calls]
+TRUNCATED_ERROR = (
+    "arguments stopped by the decoder before the model closed them (token budget, repetition or time"
+    " budget; see response_metadata['stop_reason']): closed to valid JSON but not executed"
+)
 
 
-# -- the Runnable ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Entry:
+    """One decoded call as LangChain sees it: an executable ``ToolCall`` or an ``InvalidToolCall``.
+
+    The single place where decoder calls become LangChain shapes (invoke, batch and stream)."""
+
+    call: ToolCall | None = None
+    invalid: dict[str, Any] | None = None
+    """An ``InvalidToolCall`` (unparsable or truncated arguments)."""
+    schema_errors: tuple[str, ...] = ()
+    """Arguments that parsed but do not validate: kept as a call (procedures refuse them)."""
+    truncated: bool = False
+
+    def chunk(self, index: int) -> AIMessageChunk:
+        """The streamed form; LangChain's merge of the chunks rebuilds the same call (or invalid call)."""
+        if self.call is not None:
+            c = self.call
+            return AIMessageChunk(content="", tool_call_chunks=[tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=index)])
+        assert self.invalid is not None
+        inv = self.invalid
+        return AIMessageChunk(content="", tool_call_chunks=[tool_call_chunk(name=inv["name"], args=inv["args"], id=inv["id"], index=index)])
 
 
-class TokMemRunnable(RunnableSerializable[TokMemInput, list[ToolCall]]):
-    """Query (or messages) in, the tool calls the bank's memory tokens decode out.
+def _entry(event: CallEvent) -> _Entry:
+    """Shape one decoded call (see :class:`_Entry`)."""
+    if event.call is None or event.truncated:
+        raw = event.invalid.raw if event.invalid is not None else json.dumps(event.call.arguments if event.call else {})
+        error = TRUNCATED_ERROR if event.truncated else "; ".join(event.invalid.errors if event.invalid else ())
+        # a JSON string: LangChain's partial-JSON parsing of streamed chunks can never make it a call
+        args = json.dumps(raw, ensure_ascii=False)
+        return _Entry(invalid=invalid_tool_call(name=event.name, args=args, id=_new_id(), error=error), truncated=event.truncated)
+    call = tool_call(name=event.call.name, args=dict(event.call.arguments), id=_new_id())
+    return _Entry(call=call, schema_errors=tuple(event.invalid.errors) if event.invalid is not None else ())
 
-    ``batch`` decodes all inputs in one batched call; ``stream`` yields one ``[ToolCall]`` chunk per
-    call (chunks add up to the full list). ``constrained`` and ``max_calls`` are plain fields, so
-    ``configurable_fields(constrained=ConfigurableField(id="constrained"))`` works as usual.
-    """
+
+def _runnable_calls(events: Iterable[CallEvent], query: str = "") -> list[ToolCall]:
+    """The executable calls among ``events`` as LangChain ``ToolCall`` dicts (fresh unique ids)."""
+    out = []
+    for e in events:
+        if e.truncated:
+            log.warning("call %d of %s for %r was truncated by the decoder and is left out", e.position, e.name, query[:60])
+        elif e.call is not None:
+            out.append(tool_call(name=e.call.name, args=dict(e.call.arguments), id=_new_id()))
+    return out
+
+
+# -- the bank behind both LangChain classes ------------------------------------------------------
+
+
+class _OnBank(BaseModel):
+    """The fields and the lazily opened bank that :class:`TokMemRunnable` and :class:`ChatTokMem` share."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -265,20 +345,37 @@ class TokMemRunnable(RunnableSerializable[TokMemInput, list[ToolCall]]):
     tokmem: TokMem | None = Field(default=None, exclude=True)
     """An already opened bank (takes precedence over ``bank`` and ``model``)."""
     constrained: bool = True
-    """Decode arguments under each tool's JSON Schema."""
+    """Decode arguments under each tool's JSON Schema (every call valid by construction)."""
     max_calls: int = Field(default=8, ge=1)
-    allowed_tools: list[str] | None = None
-    """Restrict which memory tokens may fire (None: every learned tool)."""
 
     _tm: TokMem | None = PrivateAttr(default=None)
 
     def get_tokmem(self) -> TokMem:
-        """The bank this runnable decodes with (opened on first use)."""
+        """The bank this decodes with (opened on first use, then cached)."""
         if self.tokmem is not None:
             return self.tokmem
         if self._tm is None:
             self._tm = open_tokmem(self.bank, self.model)
         return self._tm
+
+
+# -- the Runnable ---------------------------------------------------------------------------------
+
+
+class TokMemRunnable(_OnBank, RunnableSerializable[TokMemInput, list[ToolCall]]):
+    """Query (or messages) in, the tool calls the bank's memory tokens decode out.
+
+    ``batch`` decodes all inputs in one batched call; ``stream`` yields one ``[ToolCall]`` chunk per
+    call as soon as its JSON closes (chunks add up to the full list). ``constrained``, ``max_calls``
+    and ``require_call`` are plain fields, so
+    ``configurable_fields(constrained=ConfigurableField(id="constrained"))`` works as usual. Calls the
+    decoder truncated are left out (logged), never returned as normal calls.
+    """
+
+    allowed_tools: list[str] | None = None
+    """Restrict which memory tokens may fire (None: every learned tool)."""
+    require_call: bool = False
+    """The answer must start with a call (never plain text)."""
 
     @property
     def InputType(self) -> Any:  # noqa: N802 - LangChain's name
@@ -293,7 +390,7 @@ class TokMemRunnable(RunnableSerializable[TokMemInput, list[ToolCall]]):
         if self.allowed_tools is not None:
             _check_learned(tm, self.allowed_tools)
             allowed = frozenset(self.allowed_tools)
-        return _decode_config(allowed, constrained=self.constrained, max_calls=self.max_calls)
+        return _decode_config(allowed, constrained=self.constrained, max_calls=self.max_calls, require_call=self.require_call)
 
     def _run(self, inputs: list[Any]) -> list[list[ToolCall] | Exception]:
         """Decode every input in one batched call (bad inputs become their own exception)."""
@@ -308,8 +405,15 @@ class TokMemRunnable(RunnableSerializable[TokMemInput, list[ToolCall]]):
         results = iter(_decode(tm, good, self._config(tm)) if good else [])
         out: list[list[ToolCall] | Exception] = []
         for q in queries:
-            out.append(q if isinstance(q, Exception) else _lc_calls(next(results)))
+            if isinstance(q, Exception):
+                out.append(q)
+            else:
+                res = next(results)
+                out.append(_runnable_calls(res.events(), res.query))
         return out
+
+    def _query(self, input: Any) -> str:  # noqa: A002 - LangChain's name
+        return input if isinstance(input, str) else _query_of(_to_messages(input))
 
     def _invoke(self, input: Any) -> list[ToolCall]:  # noqa: A002 - LangChain's name
         out = self._run([input])[0]
@@ -346,41 +450,77 @@ class TokMemRunnable(RunnableSerializable[TokMemInput, list[ToolCall]]):
             first, partial(self.batch, inputs, config, return_exceptions=return_exceptions, **kwargs)
         )
 
-    def _transform(self, inputs: Iterator[Any]) -> Iterator[list[ToolCall]]:
+    @staticmethod
+    def _joined(chunks: Iterable[Any]) -> Any:
         final: Any = None
-        for chunk in inputs:
+        for chunk in chunks:
             try:
                 final = chunk if final is None else final + chunk
             except TypeError:
                 final = chunk
-        calls = self._invoke(final)
-        if not calls:
+        return final
+
+    def _calls_as_they_close(self, input: Any) -> Iterator[list[ToolCall]]:  # noqa: A002
+        """``[call]`` per executable call the moment its JSON closes; one ``[]`` when none fires."""
+        query = self._query(input)
+        tm = self.get_tokmem()
+        stream = _stream_decode(tm, [query], self._config(tm))
+        any_call = False
+        try:
+            for item in stream:
+                if isinstance(item, CallEvent):
+                    for c in _runnable_calls([item], query):
+                        any_call = True
+                        yield [c]
+        finally:
+            stream.close()  # releases the bank's decode lock even when the consumer stops early
+        if not any_call:
             yield []
-        for c in calls:
-            yield [c]
+
+    def _transform(self, inputs: Iterator[Any]) -> Iterator[list[ToolCall]]:
+        yield from self._calls_as_they_close(self._joined(inputs))
+
+    async def _atransform(self, inputs: AsyncIterator[Any]) -> AsyncIterator[list[ToolCall]]:
+        final = self._joined([chunk async for chunk in inputs])
+        calls = self._calls_as_they_close(final)
+        done = object()
+        try:
+            while True:  # every step in an executor thread: the event loop never blocks on the model
+                chunk = await run_in_executor(None, next, calls, done)
+                if chunk is done:
+                    break
+                yield chunk
+        finally:
+            await run_in_executor(None, calls.close)
 
     def transform(self, input: Iterator[TokMemInput], config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[list[ToolCall]]:  # noqa: A002
         yield from self._transform_stream_with_config(input, self._transform, config)
 
     def stream(self, input: TokMemInput, config: RunnableConfig | None = None, **kwargs: Any) -> Iterator[list[ToolCall]]:  # noqa: A002
-        """Yield ``[call]`` per decoded call in order (one ``[]`` when none fires).
-
-        Calls are yielded once decoding of the query has finished: the decoder has no per-call hook.
-        """
+        """Yield ``[call]`` per decoded call, in order, as soon as its arguments close (one ``[]`` when
+        none fires)."""
         yield from self.transform(iter([input]), config, **kwargs)
 
+    async def atransform(self, input: AsyncIterator[TokMemInput], config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[list[ToolCall]]:  # noqa: A002
+        async for chunk in self._atransform_stream_with_config(input, self._atransform, config):
+            yield chunk
+
     async def astream(self, input: TokMemInput, config: RunnableConfig | None = None, **kwargs: Any) -> AsyncIterator[list[ToolCall]]:  # noqa: A002
-        """:meth:`stream` in an executor thread."""
-        chunks = await run_in_executor(config, lambda: list(self.stream(input, config, **kwargs)))
-        for c in chunks:
-            yield c
+        """:meth:`stream` for asyncio: each decoding step runs in an executor thread."""
+
+        async def one() -> AsyncIterator[TokMemInput]:
+            yield input
+
+        async for chunk in self.atransform(one(), config, **kwargs):
+            yield chunk
 
 
 # -- the chat model -------------------------------------------------------------------------------
 
-_PREFETCHED: ContextVar[dict[tuple[str, DecodeConfig], DecodeResult] | None] = ContextVar(
-    "tokmem_prefetched", default=None
-)
+_Key = tuple[str, DecodeConfig, bool]
+"""What one decode is: (query or rendered prompt, config, whether the query is a rendered prompt)."""
+
+_PREFETCHED: ContextVar[dict[_Key, DecodeResult] | None] = ContextVar("tokmem_prefetched", default=None)
 """Results decoded ahead by a batched call, read by the per-item ``_generate`` calls that follow."""
 
 
@@ -393,6 +533,13 @@ class _Plan:
     summary: str | None = None
     """The deterministic answer from tool results (set for final answers)."""
     stop: tuple[str, ...] = ()
+    rendered: bool = False
+    """``query`` is a whole chat-template prompt (a conversation), not a user query."""
+
+    @property
+    def key(self) -> _Key:
+        assert self.query is not None and self.config is not None
+        return (self.query, self.config, self.rendered)
 
 
 def _readable(text: str) -> str:
@@ -430,12 +577,75 @@ def _tool_results(messages: Sequence[BaseMessage]) -> tuple[str, list[str]] | No
     return question, lines
 
 
+ANSWER_INSTRUCTION = "Answer my question in one short sentence, using only these results."
+
+
+def _template_knows_tools(tokenizer: Any) -> bool:
+    """Whether the chat template renders ``tool`` turns itself (else results go in a user turn)."""
+    template = getattr(tokenizer, "chat_template", None)
+    return isinstance(template, str) and any(s in template for s in ("'tool'", '"tool"', "tool_calls"))
+
+
+def _render_conversation(tokenizer: Any, messages: Sequence[BaseMessage]) -> str:
+    """The conversation ending with tool results, as the backbone's chat template renders it, ready
+    for the assistant's final answer (no tool descriptions anywhere).
+
+    Calls are an assistant turn (``name({...})`` lines); results are ``tool`` turns when the template
+    handles that role, else one user turn holding the results (``name: result`` lines) and
+    :data:`ANSWER_INSTRUCTION`. Without a chat template, ``Role: text`` lines.
+    """
+    tools = _template_knows_tools(tokenizer)
+    turns: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            turns.append({"role": "user", "content": "Results:\n" + "\n".join(pending) + "\n\n" + ANSWER_INSTRUCTION})
+            pending.clear()
+
+    for m in messages:
+        if m.type == "tool":
+            name = getattr(m, "name", None) or names.get(getattr(m, "tool_call_id", ""), "tool")
+            body = _readable(m.text)
+            line = f"{name} failed: {body}" if getattr(m, "status", "success") == "error" else f"{name}: {body}"
+            if tools:
+                turns.append({"role": "tool", "content": m.text, "name": name, "tool_call_id": getattr(m, "tool_call_id", "")})
+            else:
+                pending.append(line)
+            continue
+        flush()
+        if m.type == "system":
+            turns.append({"role": "system", "content": m.text})
+        elif m.type == "human":
+            turns.append({"role": "user", "content": m.text})
+        elif m.type == "ai":
+            calls = list(getattr(m, "tool_calls", []) or [])
+            names.update({c["id"]: c["name"] for c in calls if c.get("id")})
+            lines = [f"{c['name']}({json.dumps(c['args'], ensure_ascii=False)})" for c in calls]
+            content = "\n".join(([m.text] if m.text else []) + lines)
+            turn: dict[str, Any] = {"role": "assistant", "content": content}
+            if tools and calls:
+                turn["tool_calls"] = [
+                    {"id": c.get("id"), "type": "function", "function": {"name": c["name"], "arguments": c["args"]}} for c in calls
+                ]
+            turns.append(turn)
+    flush()
+    if getattr(tokenizer, "chat_template", None):
+        try:
+            return str(tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True))
+        except Exception as e:  # noqa: BLE001 - a template that refuses these turns: plain rendering below
+            log.debug("chat template refused the conversation (%s); rendering it as plain text", e)
+    role = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
+    return "".join(f"{role[t['role']]}: {t['content']}\n" for t in turns) + "Assistant: "
+
+
 def _cut(text: str, stop: Sequence[str]) -> str:
     cut = min((i for i in (text.find(s) for s in stop if s) if i >= 0), default=-1)
     return text if cut < 0 else text[:cut]
 
 
-class ChatTokMem(BaseChatModel):
+class ChatTokMem(_OnBank, BaseChatModel):
     """A chat model whose tools are the memory tokens of a learned bank.
 
     Returns an ``AIMessage`` with ``tool_calls`` when memory tokens fire and plain ``content``
@@ -446,17 +656,6 @@ class ChatTokMem(BaseChatModel):
     parameters and have no effect.
     """
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    bank: str | None = None
-    """Bank directory (None: the default bank, ``$TOKMEM_HOME/banks/default`` or the shipped one)."""
-    model: str | None = None
-    """Backbone (None: the one the bank was trained on)."""
-    tokmem: TokMem | None = Field(default=None, exclude=True)
-    """An already opened bank (takes precedence over ``bank`` and ``model``)."""
-    constrained: bool = True
-    """Decode arguments under each tool's JSON Schema (every call valid by construction)."""
-    max_calls: int = Field(default=8, ge=1)
     answer_mode: AnswerMode = "summary"
     """How to answer after tool results: a deterministic ``summary`` or ``generate`` with the backbone."""
     max_tokens: int | None = Field(default=None, ge=1)
@@ -468,8 +667,6 @@ class ChatTokMem(BaseChatModel):
     temperature: float | None = None
     max_retries: int | None = None
     streaming: bool = False
-
-    _tm: TokMem | None = PrivateAttr(default=None)
 
     # -- identity ---------------------------------------------------------------------------------
     @property
@@ -500,14 +697,6 @@ class ChatTokMem(BaseChatModel):
         params["ls_model_name"] = model if isinstance(model, str) else self._model_name()
         return params
 
-    def get_tokmem(self) -> TokMem:
-        """The bank this model decodes with (opened on first use, then cached)."""
-        if self.tokmem is not None:
-            return self.tokmem
-        if self._tm is None:
-            self._tm = open_tokmem(self.bank, self.model)
-        return self._tm
-
     # -- tools ------------------------------------------------------------------------------------
     def bind_tools(
         self,
@@ -518,9 +707,11 @@ class ChatTokMem(BaseChatModel):
     ) -> Runnable[LanguageModelInput, AIMessage]:
         """Bind learned tools: only their memory tokens may fire.
 
-        Raises :class:`UnknownToolError` naming every tool the bank has not learned. ``tool_choice``
-        ``"none"`` allows no call, a tool name allows that tool only; ``"any"``/``"required"`` cannot
-        force a call (the decoder may still answer in text) and behave like ``"auto"``.
+        Raises :class:`UnknownToolError` naming every tool the bank has not learned. ``tool_choice``:
+        ``"auto"`` (default) lets the model answer with calls or text; ``"any"``/``"required"``/``True``
+        require a call (the first generated token must be a bound tool's memory token); a tool name
+        allows that tool only and requires its call; ``"none"`` allows no call. After tool results the
+        final answer is text whatever ``tool_choice`` says.
         """
         tm = self.get_tokmem()
         formatted = [t.to_openai() if isinstance(t, ToolSpec) else convert_to_openai_tool(t) for t in tools]
@@ -539,41 +730,58 @@ class ChatTokMem(BaseChatModel):
         max_tokens = kwargs.get("max_tokens", self.max_tokens)
         finished = _tool_results(messages)
         if finished is not None:
-            question, lines = finished
+            _, lines = finished
             summary = "\n".join(lines)
             if self.answer_mode == "summary":
                 return _Plan(None, None, summary, stops)
-            prompt = (
-                f"{question}\n\nResults:\n{summary}\n\n"
-                "Answer the question above in one short sentence, using only these results."
-            )
+            prompt = _render_conversation(tm.backbone.tokenizer, messages)
+            # no memory token may fire in the final answer: text only
             cfg = _decode_config(frozenset(), constrained=False, max_calls=1, max_tokens=max_tokens or 64, timeout=self.timeout)
-            return _Plan(prompt, cfg, summary, stops)
-        allowed = _allowed_tools(tm, kwargs.get("tools"), kwargs.get("tool_choice"))
+            return _Plan(prompt, cfg, summary, stops, rendered=True)
+        tool_choice = kwargs.get("tool_choice")
+        allowed = _allowed_tools(tm, kwargs.get("tools"), tool_choice)
         cfg = _decode_config(
             allowed,
             constrained=bool(kwargs.get("constrained", self.constrained)),
             max_calls=int(kwargs.get("max_calls", self.max_calls)),
             max_tokens=max_tokens,
             timeout=self.timeout,
+            require_call=_requires_call(tool_choice),
         )
         return _Plan(_query_of(messages), cfg, None, stops)
 
-    def _decoded(self, tm: TokMem, plan: _Plan) -> DecodeResult:
-        assert plan.query is not None and plan.config is not None
+    def _prefetched(self, plan: _Plan) -> DecodeResult | None:
         ahead = _PREFETCHED.get()
-        if ahead is not None and (plan.query, plan.config) in ahead:
-            return ahead[(plan.query, plan.config)]
-        return _decode(tm, [plan.query], plan.config)[0]
+        return ahead.get(plan.key) if ahead is not None else None
 
-    def _reply(self, tm: TokMem, plan: _Plan) -> AIMessage:
-        """Run the plan: decode (or reuse a prefetched decode) and build the ``AIMessage``."""
+    def _events(self, tm: TokMem, plan: _Plan) -> Iterator[CallEvent | DecodeResult]:
+        """The plan's decode as a stream: calls as they close, then the result (prefetched or live)."""
+        ahead = self._prefetched(plan)
+        if ahead is not None:
+            yield from ahead.events()
+            yield ahead
+            return
+        assert plan.query is not None and plan.config is not None
+        yield from _stream_decode(tm, [plan.query], plan.config, rendered=plan.rendered)
+
+    def _turn(self, tm: TokMem, plan: _Plan) -> Iterator[_Entry | AIMessageChunk | AIMessage]:
+        """Run the plan: each call as an :class:`_Entry` as soon as it closes, then one ``AIMessage``
+        holding the text, usage and metadata (no calls: :meth:`_message` adds the entries)."""
         meta: dict[str, Any] = {"model_name": tm.backbone.model_id}
         if plan.query is None:  # a deterministic answer from tool results
             meta.update(finish_reason="stop", answer_mode="summary")
             usage = UsageMetadata(input_tokens=0, output_tokens=0, total_tokens=0)
-            return AIMessage(content=_cut(plan.summary or "", plan.stop), response_metadata=meta, usage_metadata=usage)
-        res = self._decoded(tm, plan)
+            yield AIMessage(content=_cut(plan.summary or "", plan.stop), response_metadata=meta, usage_metadata=usage)
+            return
+        res: DecodeResult | None = None
+        entries: list[_Entry] = []
+        for item in self._events(tm, plan):
+            if isinstance(item, DecodeResult):
+                res = item
+            elif plan.summary is None:  # a final answer never carries calls (memory tokens are off)
+                entries.append(_entry(item))
+                yield entries[-1]
+        assert res is not None
         usage = UsageMetadata(
             input_tokens=res.prompt_tokens,
             output_tokens=res.generated_tokens,
@@ -583,26 +791,37 @@ class ChatTokMem(BaseChatModel):
         if plan.summary is not None:  # a generated final answer
             text = _cut(res.text, plan.stop).strip()
             meta.update(finish_reason="stop", answer_mode="generate")
-            return AIMessage(content=text or plan.summary, response_metadata=meta, usage_metadata=usage)
-        calls = _lc_calls(res)
-        bad_args = [(i, inv) for inv in res.invalid if (i := inv.call_index) is not None]
+            yield AIMessage(content=text or plan.summary, response_metadata=meta, usage_metadata=usage)
+            return
+        bad_args = [{"id": e.call["id"], "name": e.call["name"], "errors": list(e.schema_errors)} for e in entries if e.call and e.schema_errors]
         if bad_args:  # parsed but not valid for the schema: kept as calls (procedures refuse them)
-            meta["invalid_arguments"] = [
-                {"id": calls[i]["id"], "name": inv.name, "errors": list(inv.errors)} for i, inv in bad_args
-            ]
-        unparsed = [
-            invalid_tool_call(name=inv.name, args=inv.raw, id=_new_id(), error="; ".join(inv.errors))
-            for inv in res.invalid
-            if inv.call_index is None
-        ]
+            meta["invalid_arguments"] = bad_args
+        cut = [e.invalid["id"] for e in entries if e.invalid is not None and e.truncated]
+        if cut:
+            meta["truncated_calls"] = cut
+        calls = any(e.call is not None for e in entries)
         meta["finish_reason"] = "tool_calls" if calls else "stop"
+        yield AIMessage(content="" if entries else _cut(res.text, plan.stop), response_metadata=meta, usage_metadata=usage)
+
+    @staticmethod
+    def _message(entries: Sequence[_Entry], last: AIMessage) -> AIMessage:
         return AIMessage(
-            content="" if calls else _cut(res.text, plan.stop),
-            tool_calls=calls,
-            invalid_tool_calls=unparsed,
-            response_metadata=meta,
-            usage_metadata=usage,
+            content=last.content,
+            tool_calls=[e.call for e in entries if e.call is not None],
+            invalid_tool_calls=[e.invalid for e in entries if e.invalid is not None],  # type: ignore[misc]
+            response_metadata=last.response_metadata,
+            usage_metadata=last.usage_metadata,
         )
+
+    def _reply(self, tm: TokMem, plan: _Plan) -> AIMessage:
+        """Run the plan and build the ``AIMessage`` (calls, invalid calls or text)."""
+        entries: list[_Entry] = []
+        for item in self._turn(tm, plan):
+            if isinstance(item, _Entry):
+                entries.append(item)
+            else:
+                return self._message(entries, item)  # type: ignore[arg-type]
+        raise AssertionError("a turn always ends with a message")
 
     # -- BaseChatModel hooks ----------------------------------------------------------------------
     def _generate(
@@ -623,24 +842,32 @@ class ChatTokMem(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        """One chunk per tool call (or the text), then a last chunk with usage and metadata."""
+        """One chunk per tool call the moment its JSON closes (or the text), then a last chunk with
+        usage and metadata; the chunks add up to what ``invoke`` returns."""
         tm = self.get_tokmem()
-        msg = self._reply(tm, self._plan(tm, messages, stop, kwargs))
-        parts: list[AIMessageChunk] = []
-        for i, c in enumerate(msg.tool_calls):
-            parts.append(AIMessageChunk(content="", tool_call_chunks=[tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i)]))
-        for j, inv in enumerate(msg.invalid_tool_calls, start=len(msg.tool_calls)):
-            parts.append(AIMessageChunk(content="", tool_call_chunks=[tool_call_chunk(name=inv["name"], args=inv["args"], id=inv["id"], index=j)]))
-        if msg.content:
-            parts.append(AIMessageChunk(content=msg.content))
-        parts.append(
-            AIMessageChunk(content="", usage_metadata=msg.usage_metadata, response_metadata=msg.response_metadata, chunk_position="last")
-        )
-        for part in parts:
-            chunk = ChatGenerationChunk(message=part)
-            if run_manager is not None:
-                run_manager.on_llm_new_token(part.text, chunk=chunk)
-            yield chunk
+        turn = self._turn(tm, self._plan(tm, messages, stop, kwargs))
+        index = 0
+        try:
+            for item in turn:
+                if isinstance(item, _Entry):
+                    part = item.chunk(index)
+                    index += 1
+                    yield self._chunk(part, run_manager)
+                    continue
+                assert isinstance(item, AIMessage)
+                if item.content:
+                    yield self._chunk(AIMessageChunk(content=item.content), run_manager)
+                last = AIMessageChunk(content="", usage_metadata=item.usage_metadata, response_metadata=item.response_metadata, chunk_position="last")
+                yield self._chunk(last, run_manager)
+        finally:
+            turn.close()
+
+    @staticmethod
+    def _chunk(part: AIMessageChunk, run_manager: CallbackManagerForLLMRun | None) -> ChatGenerationChunk:
+        chunk = ChatGenerationChunk(message=part)
+        if run_manager is not None:
+            run_manager.on_llm_new_token(part.text, chunk=chunk)
+        return chunk
 
     # -- batched decoding -------------------------------------------------------------------------
     @contextmanager
@@ -650,22 +877,22 @@ class ChatTokMem(BaseChatModel):
         Any failure here only skips the prefetch: each item then raises its own error (so
         ``return_exceptions`` keeps its meaning).
         """
-        cache: dict[tuple[str, DecodeConfig], DecodeResult] = dict(_PREFETCHED.get() or {})
+        cache: dict[_Key, DecodeResult] = dict(_PREFETCHED.get() or {})
         try:
             tm = self.get_tokmem()
-            groups: dict[DecodeConfig, list[str]] = {}
+            groups: dict[tuple[DecodeConfig, bool], list[str]] = {}
             for messages in message_lists:
                 try:
                     plan = self._plan(tm, messages, stop, kwargs)
                 except Exception:  # noqa: BLE001 - this item's own call reports it
                     continue
-                if plan.query is not None and plan.config is not None and (plan.query, plan.config) not in cache:
-                    queries = groups.setdefault(plan.config, [])
+                if plan.query is not None and plan.config is not None and plan.key not in cache:
+                    queries = groups.setdefault((plan.config, plan.rendered), [])
                     if plan.query not in queries:
                         queries.append(plan.query)
-            for cfg, queries in groups.items():
-                for q, res in zip(queries, _decode(tm, queries, cfg)):
-                    cache[(q, cfg)] = res
+            for (cfg, rendered), queries in groups.items():
+                for q, res in zip(queries, _decode(tm, queries, cfg, rendered=rendered)):
+                    cache[(q, cfg, rendered)] = res
         except Exception as e:  # noqa: BLE001 - reported per item by the calls that follow
             log.debug("batched decode skipped: %s", e)
         token = _PREFETCHED.set(cache)
@@ -710,7 +937,7 @@ class ChatTokMem(BaseChatModel):
             return await super().abatch(inputs, config, return_exceptions=return_exceptions, **kwargs)
         message_lists = self._batch_messages(inputs)
 
-        def prefetch() -> dict[tuple[str, DecodeConfig], DecodeResult] | None:
+        def prefetch() -> dict[_Key, DecodeResult] | None:
             with self._prefetch(message_lists, kwargs.get("stop"), kwargs):
                 return _PREFETCHED.get()
 

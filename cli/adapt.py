@@ -1,0 +1,79 @@
+"""``tokmem-agent adapt``: train a backbone's LoRA adapter once, on the auxiliary corpus, then freeze it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from tokmem_agents.config import AdaptConfig
+
+from .common import DebugOpt, ModelOpt, errors, out, resolve_globals, training_progress
+
+_DEFAULTS = AdaptConfig()
+
+
+def adapt_command(
+    ctx: typer.Context,
+    corpus: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--corpus",
+            metavar="DIR",
+            show_default=False,
+            help="Auxiliary corpus directory (tools.json, compositional.jsonl, notool.jsonl). "
+            "[default: the corpus shipped with the package]",
+        ),
+    ] = None,
+    max_tools: Annotated[
+        Optional[int], typer.Option("--max-tools", min=1, metavar="N", help="Use only the corpus's first N tools.")
+    ] = None,
+    rank: Annotated[int, typer.Option("--rank", min=1, metavar="R", help="LoRA rank.")] = _DEFAULTS.rank,
+    alpha: Annotated[int, typer.Option("--alpha", min=1, metavar="A", help="LoRA alpha (scale alpha/rank).")] = _DEFAULTS.alpha,
+    targets: Annotated[
+        str, typer.Option("--targets", metavar="NAMES", help="Comma-separated module names LoRA is put on.")
+    ] = ",".join(_DEFAULTS.targets),
+    epochs: Annotated[int, typer.Option("--epochs", min=1, metavar="N", help="Passes over the corpus.")] = _DEFAULTS.epochs,
+    lr: Annotated[float, typer.Option("--lr", min=1e-12, metavar="X", help="Learning rate of the LoRA weights.")] = _DEFAULTS.lr,
+    memory_lr: Annotated[
+        float, typer.Option("--memory-lr", min=1e-12, metavar="X", help="Learning rate of the temporary memory tokens.")
+    ] = _DEFAULTS.memory_lr,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed.")] = _DEFAULTS.seed,
+    model: ModelOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Adapt a backbone ("TokMem w/ adapt"): train a LoRA adapter with temporary memory tokens on the
+    auxiliary corpus, then freeze it and drop the temporary tokens.
+
+    Do this once per backbone; then learn your tools on it with `learn-tool --adapter ID`. The adapter
+    is saved under $TOKMEM_HOME/models/adapters/ID; banks learned on it record ID and refuse to load
+    on another adapter.
+    """
+    g = resolve_globals(ctx, None, model, debug)
+    with errors(g, interrupted="interrupted; no adapter was saved"):
+        from tokmem_agents.auxiliary import load_corpus
+        from tokmem_agents.backbone import load_backbone
+        from tokmem_agents.adapter import adapt
+
+        names = tuple(t.strip() for t in targets.split(",") if t.strip())
+        if not names:
+            raise typer.BadParameter("give at least one module name", param_hint="--targets")
+        config = AdaptConfig(
+            rank=rank, alpha=alpha, targets=names, epochs=epochs, lr=lr, memory_lr=memory_lr, seed=seed
+        )
+        aux = load_corpus(corpus) if corpus is not None else load_corpus()
+        if max_tools is not None:
+            aux = aux.subset(max_tools)
+        with out.status("loading the model..."):
+            backbone = load_backbone(g.model, adapter=None)
+        with training_progress("adapting") as update:
+            adapter = adapt(backbone, aux, config, update)
+        s = adapter.stats
+        out.print(
+            f"adapter {adapter.id}: {s.get('trainable_parameters')} LoRA parameters, {s.get('tools')} auxiliary tools, "
+            f"{s.get('examples')} examples x {s.get('epochs')} epoch(s), {s.get('steps')} steps in {s.get('seconds')} s, "
+            f"final loss {s.get('final_loss')}"
+        )
+        out.print(f"saved to {adapter.path}")
+        out.print(f"learn tools on it: tokmem-agent learn-tool SPEC.json --bank DIR --adapter {adapter.id}")

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Train the embedded model's adapter ("TokMem w/ adapt") on the shipped auxiliary corpus and ship it:
+# copies it into tokmem_agents/data/adapters/<id> and makes it the embedded model's default in
+# defaults.json. Afterwards rebuild the catalog bank on it: scripts/build_default_bank.sh
+# Usage: scripts/build_embedded_adapter.sh [extra adapt options]   (~30 min on a 2-core CPU)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+# a private TOKMEM_HOME: the adapter is written to $home/models/adapters/<id>
+TOKMEM_HOME="$home" tokmem-agent adapt --epochs 2 "$@" | tee "$home/adapt.log"   # --debug: progress lines
+id=$(sed -n 's/^adapter \([0-9a-f]\{16\}\):.*/\1/p' "$home/adapt.log")
+mkdir -p tokmem_agents/data/adapters
+rm -rf "tokmem_agents/data/adapters/$id"
+cp -r "$home/models/adapters/$id" tokmem_agents/data/adapters/
+chmod 644 tokmem_agents/data/adapters/"$id"/*
+printf '{"embedded:SmolLM2-135M-Instruct": "%s"}\n' "$id" > tokmem_agents/data/adapters/defaults.json
+echo "shipped adapter $id as the embedded model's default"

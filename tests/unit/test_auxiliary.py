@@ -1,0 +1,178 @@
+"""The auxiliary corpus for backbone adaptation: deterministic, valid, copyable, disjoint from the catalog."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tokmem_agents.auxiliary import (
+    CATALOG_WORDS,
+    COMPOSITIONAL_FILE,
+    DEFAULT_DIR,
+    NOTOOL_FILE,
+    TOOLS_FILE,
+    AuxCorpus,
+    generate_corpus,
+    load_corpus,
+    max_tools,
+    write_corpus,
+)
+from tokmem_agents.data import check_examples, load_jsonl
+from tokmem_agents.specs import load_specs
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG_FILES = sorted((ROOT / "tools").glob("*.json")) + [ROOT / "tests" / "integration" / "data" / "four_tools.json"]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> AuxCorpus:
+    return generate_corpus()
+
+
+def _dump(c: AuxCorpus) -> list[Any]:
+    return [
+        [s.to_json() for s in c.specs],
+        [e.to_json() for e in c.examples],
+        [e.to_json() for e in c.compositional],
+        [e.to_json() for e in c.notool],
+    ]
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _numbers(value: Any) -> list[int | float]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, float)):
+        return [value]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return []
+
+
+def _catalog_names() -> set[str]:
+    return {s.name for s in load_specs(CATALOG_FILES)}
+
+
+def test_same_seed_gives_the_same_corpus_and_another_seed_differs(corpus: AuxCorpus) -> None:
+    assert _dump(generate_corpus()) == _dump(corpus)
+    other = generate_corpus(seed=1)
+    assert [s.name for s in other.specs] != [s.name for s in corpus.specs]
+
+
+def test_default_counts(corpus: AuxCorpus) -> None:
+    assert len(corpus.specs) == 96
+    assert all(len(s.examples) == 24 for s in corpus.specs)
+    assert len(corpus.examples) == 96 * 24
+    assert len(corpus.compositional) == 480
+    assert len(corpus.notool) == 240
+    assert len(corpus.all_examples) == 96 * 24 + 480 + 240
+
+
+def test_300_tools_have_unique_names_and_a_smaller_corpus_is_a_prefix() -> None:
+    big = generate_corpus(n_tools=300, examples_per_tool=3, n_multi=20, n_notool=10)
+    names = [s.name for s in big.specs]
+    assert len(names) == len(set(names)) == 300
+    small = generate_corpus(n_tools=100, examples_per_tool=3, n_multi=20, n_notool=10)
+    assert [s.to_json() for s in small.specs] == [s.to_json() for s in big.specs[:100]]
+    with pytest.raises(ValueError, match="n_tools"):
+        generate_corpus(n_tools=max_tools() + 1)
+
+
+def test_tools_cover_many_argument_shapes(corpus: AuxCorpus) -> None:
+    types = set()
+    counts = set()
+    for s in corpus.specs:
+        props = s.parameters["properties"]
+        counts.add(len(props))
+        for p in props.values():
+            types.add(p["type"] + ("/enum" if "enum" in p else "") + ("/" + p["items"]["type"] if p["type"] == "array" else ""))
+    assert {"string", "integer", "number", "boolean", "string/enum", "array/string", "array/number", "object"} <= types
+    assert counts == {1, 2, 3, 4, 5}
+    assert any(len(s.parameters.get("required", [])) < len(s.parameters["properties"]) for s in corpus.specs)
+
+
+def test_every_example_validates_against_its_tool(corpus: AuxCorpus) -> None:
+    specs = {s.name: s for s in corpus.specs}
+    check_examples(corpus.examples, specs)
+    check_examples(corpus.compositional, specs)
+    for e in corpus.examples:
+        spec = specs[e.calls[0].name]
+        assert list(e.calls[0].arguments) == [k for k in spec.parameters["properties"] if k in e.calls[0].arguments]
+
+
+def test_argument_values_appear_verbatim_in_the_query(corpus: AuxCorpus) -> None:
+    for e in corpus.examples + corpus.compositional:
+        for call in e.calls:
+            for s in _strings(call.arguments):
+                assert s in e.query, (s, e.query)
+            for n in _numbers(call.arguments):
+                assert re.search(rf"(?<![\d.]){re.escape(str(n))}(?![\d])", e.query), (n, e.query)
+
+
+def test_queries_are_varied(corpus: AuxCorpus) -> None:
+    queries = [e.query for e in corpus.examples]
+    assert len(set(queries)) == len(queries)
+    openings = {" ".join(q.split()[:2]).lower() for q in queries}
+    assert len(openings) > 300
+
+
+def test_multi_call_examples_have_2_to_4_calls_of_known_tools(corpus: AuxCorpus) -> None:
+    names = {s.name for s in corpus.specs}
+    sizes = {len(e.calls) for e in corpus.compositional}
+    assert sizes == {2, 3, 4}
+    assert all(c.name in names for e in corpus.compositional for c in e.calls)
+    assert len({e.query for e in corpus.compositional}) == len(corpus.compositional)
+
+
+def test_notool_examples_have_no_calls_and_are_new(corpus: AuxCorpus) -> None:
+    def norm(q: str) -> str:
+        return re.sub(r"[^a-z0-9 ]", "", q.lower()).strip()
+
+    assert all(e.calls == () for e in corpus.notool)
+    mine = [norm(e.query) for e in corpus.notool]
+    assert len(set(mine)) == len(mine)
+    eval_queries = {norm(e.query) for e in load_jsonl(ROOT / "tools" / "eval" / "notool.jsonl")}
+    assert not set(mine) & eval_queries
+
+
+def test_names_are_disjoint_from_the_catalog(corpus: AuxCorpus) -> None:
+    catalog = _catalog_names()
+    catalog_words = {w for n in catalog for w in n.lower().split("_")}
+    assert catalog_words <= CATALOG_WORDS
+    big = generate_corpus(n_tools=300, examples_per_tool=1, n_multi=2, n_notool=2)
+    for s in big.specs:
+        assert s.name not in catalog
+        words = set(s.name.lower().split("_"))
+        assert not words & CATALOG_WORDS, s.name
+
+
+def test_shipped_files_equal_the_default_corpus(corpus: AuxCorpus) -> None:
+    shipped = load_corpus()
+    assert _dump(shipped) == _dump(corpus), "regenerate with: python scripts/make_auxiliary_corpus.py"
+    # the files load with the project's own loaders too
+    assert len(load_specs([DEFAULT_DIR / TOOLS_FILE])) == 96
+    assert all(e.calls == () for e in load_jsonl(DEFAULT_DIR / NOTOOL_FILE))
+    assert len(load_jsonl(DEFAULT_DIR / COMPOSITIONAL_FILE)) == 480
+
+
+def test_write_and_load_round_trip(tmp_path: Path) -> None:
+    small = generate_corpus(n_tools=5, examples_per_tool=4, n_multi=6, n_notool=5, seed=3)
+    write_corpus(small, tmp_path / "aux")
+    assert _dump(load_corpus(tmp_path / "aux")) == _dump(small)
+    raw = json.loads((tmp_path / "aux" / TOOLS_FILE).read_text())
+    assert [t["name"] for t in raw] == [s.name for s in small.specs]

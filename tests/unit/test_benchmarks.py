@@ -1,0 +1,137 @@
+"""The benchmark scripts end to end on the tiny random model with tiny sizes: each writes its JSON,
+Markdown and plot, report.py assembles them, and the shared backbone comes out untouched."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import torch
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _script(name: str) -> ModuleType:
+    sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FirstTools:
+    """A retriever that returns the first k tools (the MiniLM model is not loaded in unit tests)."""
+
+    def index(self, documents: Any) -> None:
+        self.n = len(documents)
+
+    def top_k(self, query: str, k: int) -> list[int]:
+        return list(range(min(k, self.n)))
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_model_dir: Path, tiny_backbone: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    import tokmem_agents.retrieval as retrieval
+
+    out = tmp_path_factory.mktemp("bench")
+    model = tiny_backbone.model
+    before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    types = {n: type(m) for n, m in model.named_modules()}
+    quick = ["--model", str(tiny_model_dir), "--limit", "2", "--epochs", "1", "--max-new-tokens", "6", "--out", str(out)]
+    mp = pytest.MonkeyPatch()
+    mp.setattr(retrieval, "MiniLMRetriever", FirstTools)
+    try:
+        compare = _script("compare").main([*quick, "--tools", "3", "--k", "2"])
+        scaling = _script("scaling").main([*quick, "--catalog-tools", "2", "--sizes", "2", "3", "--skip-icl-above", "2",
+                                           "--train-per-tool", "3", "--heldout-per-tool", "1"])
+        forgetting = _script("forgetting").main([*quick, "--tools", "4", "--groups", "2",
+                                                 "--variants", "renorm_replay", "none", "lora"])
+        results_md = _script("report").main(["--results", str(out), "--out", str(out.parent / "RESULTS.md")])
+    finally:
+        mp.undo()
+    return {"out": out, "compare": compare, "scaling": scaling, "forgetting": forgetting, "md": results_md,
+            "before": before, "types": types, "model": model}
+
+
+def test_compare_writes_every_method_and_cost(runs: dict[str, Any]) -> None:
+    saved = json.loads((runs["out"] / "compare.json").read_text())
+    assert saved["benchmark"] == "compare" and saved["n_tools"] == 3
+    assert saved["command"].startswith("python benchmarks/compare.py --model ")
+    assert saved["machine"]["cores"] >= 1 and saved["date"]
+    methods = saved["methods"]
+    assert list(methods) == ["tokmem", "tokmem_free", "icl", "rag", "lora"]
+    for name, m in methods.items():
+        assert set(m["sets"]) == {"single", "multi", "notool"}
+        assert all(r["n"] == 2 for r in m["sets"].values())
+        assert m["peak_rss_mb"] > 0
+    assert methods["tokmem"]["trainable_parameters"] == 3 * 64 and methods["tokmem"]["train_seconds"] > 0
+    assert methods["icl"]["trainable_parameters"] == 0 and methods["icl"]["train_seconds"] is None
+    lora = methods["lora"]
+    assert lora["trainable_parameters"] == 2 * 8 * (64 + 64 + 64 + 32) and lora["train_seconds"] > 0
+    assert lora["train_examples"] == methods["tokmem"]["train_examples"]  # the same data and steps
+    assert lora["train_steps"] == methods["tokmem"]["train_steps"]
+    # prompt cost: TokMem and LoRA see the bare query, ICL every schema, RAG k=2 of 3
+    tok = methods["tokmem"]["sets"]["single"]["prompt_tokens_per_query"]
+    assert methods["lora"]["sets"]["single"]["prompt_tokens_per_query"] == tok
+    assert tok < methods["rag"]["sets"]["single"]["prompt_tokens_per_query"] < methods["icl"]["sets"]["single"]["prompt_tokens_per_query"]
+    md = (runs["out"] / "compare.md").read_text()
+    assert "| TokMem (constrained) |" in md and "| LoRA (r=8, q/v) |" in md and "**notool**" in md
+
+
+def test_scaling_measures_icl_prompts_even_when_skipped(runs: dict[str, Any]) -> None:
+    saved = json.loads((runs["out"] / "scaling.json").read_text())
+    sizes = saved["sizes"]
+    assert [s["n_tools"] for s in sizes] == [2, 3] and saved["catalog_size"] == 2
+    assert sizes[1]["n_catalog"] == 2 and sizes[1]["n_synthetic"] == 1 and sizes[1]["eval_sizes"]["synthetic_single"] == 1
+    icl_small, icl_big = sizes[0]["methods"]["icl"], sizes[1]["methods"]["icl"]
+    assert "report" in icl_small and "skipped" not in icl_small
+    assert "skip-icl-above 2" in icl_big["skipped"] and "report" not in icl_big
+    assert icl_big["prompt_tokens_per_query"] > icl_small["prompt_tokens_per_query"] > 0
+    for s in sizes:
+        assert s["methods"]["tokmem"]["trainable_parameters"] == s["n_tools"] * 64
+        assert set(s["methods"]) == {"tokmem", "icl", "rag", "lora"}
+    assert (runs["out"] / "scaling.png").read_bytes().startswith(PNG)
+    md = (runs["out"] / "scaling.md").read_text()
+    assert "skipped" in md and "![scaling plot](scaling.png)" in md
+
+
+def test_forgetting_table_per_round(runs: dict[str, Any]) -> None:
+    saved = json.loads((runs["out"] / "forgetting.json").read_text())
+    assert saved["groups"] == [saved["groups"][0], saved["groups"][1]] and sum(map(len, saved["groups"])) == 4
+    for v in ("renorm_replay", "none", "lora"):
+        rounds = saved["variants"][v]["rounds"]
+        assert [len(r["accuracy"]) for r in rounds] == [1, 2]
+        assert "avg_forgetting" in saved["variants"][v]
+    assert saved["variants"]["none"]["trainable_parameters"] == 4 * 64
+    assert (runs["out"] / "forgetting.png").read_bytes().startswith(PNG)
+    assert "**Summary**" in (runs["out"] / "forgetting.md").read_text()
+
+
+def test_report_assembles_results_md(runs: dict[str, Any]) -> None:
+    md = Path(runs["md"]).read_text()
+    assert md.startswith("# Benchmark results")
+    for title in ("## Machine", "## TokMem vs ICL, RAG and LoRA", "## Scaling", "## Continual learning"):
+        assert title in md
+    assert "python benchmarks/scaling.py --model" in md and "Do not edit by hand" in md
+    assert f"]({runs['out'].name}/scaling.png)" in md and f"]({runs['out'].name}/forgetting.png)" in md
+
+
+def test_benchmarks_leave_the_shared_backbone_untouched(runs: dict[str, Any]) -> None:
+    model = runs["model"]
+    after = model.state_dict()
+    assert after.keys() == runs["before"].keys()
+    assert all(torch.equal(after[k], v) for k, v in runs["before"].items())
+    assert {n: type(m) for n, m in model.named_modules()} == runs["types"]
+    assert not any(p.requires_grad for p in model.parameters())
+
+
+def test_report_without_results(tmp_path: Path) -> None:
+    out = _script("report").main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md")])
+    assert "No results yet" in out.read_text()
