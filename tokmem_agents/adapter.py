@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import torch
 
-from .config import AdaptConfig, TrainConfig
+from .config import AdaptConfig, loop_config
 from .errors import BackboneError, BackboneMismatchError
 from .home import model_cache_dir
 
@@ -215,10 +215,7 @@ def train_adapter(
         opt = torch.optim.AdamW(
             [{"params": lora, "lr": config.lr}, {"params": [rows], "lr": config.memory_lr}], weight_decay=0.0
         )
-        loop = TrainConfig(
-            epochs=config.epochs, lr=config.lr, batch_size=config.batch_size, warmup_ratio=config.warmup_ratio,
-            seed=config.seed, max_grad_norm=config.max_grad_norm, precision=config.precision,
-        )
+        loop = loop_config(config)
         lm = MemoryLM(backbone, rows)
         pad = backbone.tokenizer.pad_token_id or 0
         run = optimise(lambda b: batch_loss(lm, b, pad), encoded, [*lora, rows], opt, loop, backbone.device, progress)

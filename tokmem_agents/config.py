@@ -182,3 +182,12 @@ class LoRAConfig(LoraSettings):
             max_grad_norm=train.max_grad_norm, precision=train.precision,
         )
         return replace(base, **changes)
+
+
+def loop_config(config: "AdaptConfig | LoRAConfig") -> TrainConfig:
+    """The :class:`TrainConfig` that drives :func:`~tokmem_agents.trainer.optimise` for a LoRA run
+    (epochs, lr, batch size, warm-up, seed, clipping, precision)."""
+    return TrainConfig(
+        epochs=config.epochs, lr=config.lr, batch_size=config.batch_size, warmup_ratio=config.warmup_ratio,
+        seed=config.seed, max_grad_norm=config.max_grad_norm, precision=config.precision,
+    )

@@ -27,7 +27,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .baselines import generate, parse_calls
-from .config import LoRAConfig, TrainConfig
+from .config import LoRAConfig, TrainConfig, loop_config
 from .data import Example, ToolCall
 from .errors import UserInputError
 from .metrics import Prediction
@@ -218,10 +218,7 @@ class LoRAMethod:
                     module.train()
             params = [p for p in self.backbone.model.parameters() if p.requires_grad]
             opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-            loop = TrainConfig(
-                epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, warmup_ratio=cfg.warmup_ratio, seed=cfg.seed,
-                max_grad_norm=cfg.max_grad_norm, precision=cfg.precision,
-            )
+            loop = loop_config(cfg)
             run = optimise(lambda b: (self.batch_loss(b), None), encoded, params, opt, loop, self.backbone.device, progress)
             seconds, total, loss_val = run.seconds, run.steps, run.final_loss
             self.state = {
