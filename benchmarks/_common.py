@@ -120,22 +120,24 @@ def write_outputs(out: Path, name: str, result: Mapping[str, Any], markdown: str
     return path
 
 
-def main_with_plot(
+def benchmark_main(
     argv: Sequence[str] | None,
     parse_args: Callable[[Sequence[str] | None], Any],
     run: Callable[[Any, Sequence[str] | None], dict[str, Any]],
-    plot: Callable[[dict[str, Any], Path], None],
     render: Callable[[dict[str, Any]], str],
-    what: str,
+    plot: Callable[[dict[str, Any], Path], None] | None = None,
+    what: str = "",
 ) -> dict[str, Any]:
-    """A plotting benchmark's ``main``: run it, draw ``<name>.png`` beside the results, and write
-    ``<name>.json`` and ``<name>.md`` (the Markdown ends with the plot, captioned ``<what> plot``)."""
+    """A benchmark's ``main``: run it, write ``<name>.json`` and ``<name>.md``; with ``plot``, first
+    draw ``<name>.png`` beside them (the Markdown then ends with it, captioned ``<what> plot``)."""
     setup_logging()
     args = parse_args(argv)
     result = run(args, argv)
-    result["plot"] = f"{args.name}.png"
-    plot(result, args.out / f"{args.name}.png")
-    md = render(result) + f"\n![{what} plot]({args.name}.png)\n"
+    md = render(result)
+    if plot is not None:
+        result["plot"] = f"{args.name}.png"
+        plot(result, args.out / f"{args.name}.png")
+        md += f"\n![{what} plot]({args.name}.png)\n"
     write_outputs(args.out, args.name, result, md)
     return result
 
@@ -303,7 +305,9 @@ def prepare(args: Any) -> Any:
 def train_config(args: Any, **changes: Any) -> Any:
     from tokmem_agents.config import TrainConfig
 
-    return TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed, **changes)
+    # no synthesis unless a script asks for it: the training data of every run is what its command says
+    return TrainConfig(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=args.seed,
+                       **{"synthesize": 0, **changes})
 
 
 def lora_config(args: Any, train: Any) -> Any:
@@ -444,10 +448,14 @@ METHOD_LABELS = {
     "renorm": "TokMem, renorm only",
     "none": "TokMem, neither",
     "lora_replay": "LoRA + replay",
+    "single_only": "single-call examples only",
+    "handwritten": "hand-written multi-call examples",
 }
 
 
 def label(method: str) -> str:
+    if method.startswith("synthesized_"):
+        return f"{method.split('_', 1)[1]} synthesised"
     return METHOD_LABELS.get(method, method)
 
 
@@ -527,6 +535,37 @@ def render_scaling(res: Mapping[str, Any]) -> str:
     if skipped:
         out.append("\nSkipped: " + "; ".join(f"{label(m)} at {n} tools ({why})" for n, m, why in skipped)
                    + ". Their prompt tokens are still measured on the same queries.\n")
+    out.append("\nThe evaluation queries change with the size (more synthetic ones as tools are added), so "
+               "TokMem's prompt tokens per query follow the query mix, not the number of tools. Full EM counts a "
+               "no-tool query answered without a call as exact.\n")
+    notes = sorted({(m, r["note"]) for s in res["sizes"] for m, r in s["methods"].items() if r.get("note")})
+    out.extend(f"\n- {label(m)}: {note}" for m, note in notes)
+    if notes:
+        out.append("\n")
+    return "".join(out)
+
+
+def render_synthesis(res: Mapping[str, Any]) -> str:
+    """One row per training-data variant: what it trained on, and its single, multi and no-tool scores."""
+    out = [f"Backbone {backbone_text(res)}, {res['n_tools']} tools, {res['date']}. Every variant trains on the "
+           "specs' single-call examples and the no-tool examples; they differ only in the multi-call data.\n\n"]
+    head = ["variant", "multi-call training data", "train examples", "single tool-F1", "single full EM",
+            "multi tool-F1", "multi seq acc", "multi full EM", "multi paper tool/arg-F1", "no-tool false calls", "train s"]
+    rows = []
+    for v, r in res["variants"].items():
+        sets = r.get("sets", {})
+        s, mu, nt = sets.get("single"), sets.get("multi"), sets.get("notool")
+        data = (f"{r['handwritten_multi']} hand-written" if r.get("handwritten_multi")
+                else f"{r['synthesized']} synthesised" if r.get("synthesized") else "none")
+        paper = f"{f3(_get(mu, 'paper_tool_f1'))} / {f3(_get(mu, 'paper_arg_f1'))}" if mu else "-"
+        rows.append([label(v), data, fint(r.get("train_examples")), f3(_get(s, "tool_f1")), f3(_get(s, "full_em")),
+                     f3(_get(mu, "tool_f1")), f3(_get(mu, "sequence_acc")), f3(_get(mu, "full_em")), paper,
+                     f3(_get(nt, "no_tool_false_call_rate")), fsec(r.get("train_seconds"))])
+    out.append(md_table(head, rows, "ll" + "r" * (len(head) - 2)))
+    epochs = {r.get("epochs") for r in res["variants"].values()}
+    lrs = {r.get("lr") for r in res["variants"].values()}
+    out.append(f"\nTraining: {', '.join(map(str, epochs))} epochs, lr {', '.join(map(str, lrs))}; eval sizes "
+               + ", ".join(f"{k} {v}" for k, v in res.get("eval_sizes", {}).items()) + ".\n")
     return "".join(out)
 
 

@@ -162,11 +162,7 @@ def _tokmem_bank(
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    C.setup_logging()
-    args = parse_args(argv)
-    result = run(args, argv)
-    C.write_outputs(args.out, args.name, result, C.render_compare(result))
-    return result
+    return C.benchmark_main(argv, parse_args, run, C.render_compare)
 
 
 if __name__ == "__main__":

@@ -174,7 +174,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    return C.main_with_plot(argv, parse_args, run, plot, C.render_forgetting, "forgetting")
+    return C.benchmark_main(argv, parse_args, run, C.render_forgetting, plot, "forgetting")
 
 
 if __name__ == "__main__":

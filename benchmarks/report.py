@@ -1,4 +1,4 @@
-"""Assemble ``benchmarks/RESULTS.md`` from the JSON results of compare.py, scaling.py, forgetting.py.
+"""Assemble ``benchmarks/RESULTS.md`` from the JSON results of compare.py, scaling.py, synthesis.py, forgetting.py.
 
     python benchmarks/report.py [--results benchmarks/results] [--out benchmarks/RESULTS.md]
 
@@ -34,6 +34,13 @@ SECTIONS: dict[str, tuple[str, Callable[[Mapping[str, Any]], str], str]] = {
         C.render_scaling,
         "Each size is learned from scratch. TokMem's prompt is the bare query at every size; ICL's grows "
         "with every schema added.",
+    ),
+    "synthesis": (
+        "Compositional synthesis from single-call examples",
+        C.render_synthesis,
+        "Whether `learn-tool --synthesize N` gives composition to users who write only single-call examples: "
+        "the catalog learned with no multi-call data, with synthesised multi-call data, and (reference) with "
+        "the hand-written `tools/compositional.jsonl`.",
     ),
     "forgetting": (
         "Continual learning: forgetting of earlier tools",
@@ -76,6 +83,79 @@ def machine_table(runs: Sequence[Mapping[str, Any]]) -> str:
     return C.md_table(head, [[", ".join(r[0]), *r[1:]] for r in rows.values()], "l" * len(head))
 
 
+COMPARE_METRICS = (  # (eval set, metric, label, higher is better)
+    ("single", "tool_f1", "single-call tool-F1", True),
+    ("single", "full_em", "single-call full EM", True),
+    ("multi", "tool_f1", "multi-call tool-F1", True),
+    ("multi", "full_em", "multi-call full EM", True),
+    ("multi", "paper_arg_f1", "multi-call argument F1 (paper)", True),
+    ("notool", "no_tool_false_call_rate", "no-tool false-call rate", False),
+)
+
+
+def _tokmem_best(methods: Mapping[str, Any]) -> str | None:
+    """The TokMem variant a user gets by default: with adapt when the run has it, else constrained."""
+    return next((m for m in ("tokmem_adapt", "tokmem") if m in methods), None)
+
+
+def findings(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Plain statements of where TokMem loses, computed from the results (one bullet each)."""
+    out: list[str] = []
+    for r in runs:
+        if r["benchmark"] == "compare":
+            methods = r["methods"]
+            tm = _tokmem_best(methods)
+            if tm is None:
+                continue
+            for set_name, key, what, higher in COMPARE_METRICS:
+                mine = (methods[tm].get("sets", {}).get(set_name) or {}).get(key)
+                if mine is None:
+                    continue
+                better = []
+                for m, e in methods.items():
+                    if m.startswith("tokmem"):
+                        continue
+                    theirs = (e.get("sets", {}).get(set_name) or {}).get(key)
+                    if theirs is not None and (theirs > mine if higher else theirs < mine):
+                        better.append(f"{C.label(m)} {C.f3(theirs)}")
+                if better:
+                    out.append(f"{what}: {C.label(tm)} {C.f3(mine)} is beaten by " + ", ".join(better) + ".")
+        elif r["benchmark"] == "scaling" and len(r["sizes"]) >= 2:
+            first, last = r["sizes"][0], r["sizes"][-1]
+            a, b = (s["methods"].get("tokmem", {}).get("report") or {} for s in (first, last))
+            if a and b:
+                out.append(f"As tools are added, TokMem's tool-F1 falls from {C.f3(a.get('tool_f1'))} ({first['n_tools']} tools) "
+                           f"to {C.f3(b.get('tool_f1'))} ({last['n_tools']} tools), full EM from {C.f3(a.get('full_em'))} "
+                           f"to {C.f3(b.get('full_em'))}, and its no-tool false-call rate rises from "
+                           f"{C.f3(a.get('no_tool_false_call_rate'))} to {C.f3(b.get('no_tool_false_call_rate'))}.")
+            rag_better = [s["n_tools"] for s in r["sizes"]
+                          if ((s["methods"].get("rag") or {}).get("report") or {}).get("full_em", -1)
+                          > ((s["methods"].get("tokmem") or {}).get("report") or {}).get("full_em", 2)]
+            if rag_better:
+                out.append("RAG's full EM (no-tool queries answered without a call count as exact) is above TokMem's at "
+                           + ", ".join(map(str, rag_better)) + " tools.")
+        elif r["benchmark"] == "forgetting":
+            v = r["variants"]
+            for name in ("renorm_replay", "renorm", "none"):
+                if name in v and "lora" in v and (v["lora"].get("final_mean") or 0) > (v[name].get("final_mean") or 0):
+                    out.append(f"After the last round, LoRA's mean accuracy over all groups ({C.f3(v['lora']['final_mean'])}) "
+                               f"is above {C.label(name)}'s ({C.f3(v[name]['final_mean'])}).")
+            if "renorm_replay" in v and "none" in v and (v["renorm_replay"].get("avg_forgetting") or 0) > (v["none"].get("avg_forgetting") or 0):
+                out.append(f"Renormalisation + replay forgot more ({C.f3(v['renorm_replay']['avg_forgetting'])}) than "
+                           f"neither ({C.f3(v['none']['avg_forgetting'])}).")
+            if "renorm_replay" in v and "none" in v and (v["renorm_replay"].get("final_mean") or 0) < (v["none"].get("final_mean") or 0):
+                out.append(f"TokMem's default, renormalisation + replay, ends below TokMem with neither (mean accuracy "
+                           f"{C.f3(v['renorm_replay']['final_mean'])} vs {C.f3(v['none']['final_mean'])}).")
+            last_fc = {k: (e.get("rounds") or [{}])[-1].get("no_tool_false_call_rate") for k, e in v.items()}
+            lora_fc = last_fc.get("lora")
+            worse = [k for k in ("renorm_replay", "renorm", "none") if last_fc.get(k) is not None and lora_fc is not None
+                     and last_fc[k] > lora_fc]
+            if worse:
+                out.append("After the last round TokMem fires a tool on more no-tool queries than LoRA ("
+                           + ", ".join(f"{C.label(k)} {C.f3(last_fc[k])}" for k in worse) + f" vs {C.f3(lora_fc)}).")
+    return out
+
+
 def render(runs: Sequence[dict[str, Any]], out: Path) -> str:
     """The whole RESULTS.md."""
     parts = [
@@ -89,6 +169,10 @@ def render(runs: Sequence[dict[str, Any]], out: Path) -> str:
                      "`benchmarks/forgetting.py` first.\n")
         return "".join(parts)
     parts += ["## Machine\n\n", machine_table(runs), "\n"]
+    losses = findings(runs)
+    parts.append("## Where TokMem loses\n\n")
+    parts.append("".join(f"- {x}\n" for x in losses) if losses else "Nowhere in these runs.\n")
+    parts.append("\n(Computed from the results below by `report.py`.)\n\n")
     for r in runs:
         title, renderer, intro = SECTIONS[r["benchmark"]]
         name = r["_file"].stem

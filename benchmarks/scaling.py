@@ -35,6 +35,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
     ap.add_argument("--skip-icl-above", type=int, default=24, metavar="N",
                     help="evaluate ICL accuracy only up to N tools (prompt tokens are always measured)")
+    ap.add_argument("--limit-prompted", type=int, default=None, metavar="N",
+                    help="icl and rag only: evaluate the first N queries of each subset (their long prompts make them slow)")
     ap.add_argument("--catalog-tools", type=int, default=None, metavar="N",
                     help="use only the first N catalog tools before synthetic ones (default: all)")
     ap.add_argument("--train-per-tool", type=int, default=20, help="generated training examples per synthetic tool")
@@ -142,8 +144,12 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
                         if context and entry["prompt_tokens_per_query"] > context:
                             entry["skipped"] += f"; prompts exceed the {context}-token context"
             entry["trainable_parameters"] = int(method.trainable_parameters)
+            method_subsets = subsets
+            if name in ("icl", "rag") and args.limit_prompted is not None:
+                method_subsets = {k: C.cap(v, args.limit_prompted) for k, v in subsets.items()}
+                entry["note"] = f"first {args.limit_prompted} queries of each subset only (--limit-prompted)"
             if not entry.get("skipped"):
-                reports = C.score_subsets(method, subsets, specs)
+                reports = C.score_subsets(method, method_subsets, specs)
                 entry["report"] = reports.get("all")
                 entry["subsets"] = {k: v for k, v in reports.items() if k != "all"}
             entry["peak_rss_mb"] = rss.peak_mb()
@@ -191,7 +197,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    return C.main_with_plot(argv, parse_args, run, plot, C.render_scaling, "scaling")
+    return C.benchmark_main(argv, parse_args, run, C.render_scaling, plot, "scaling")
 
 
 if __name__ == "__main__":

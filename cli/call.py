@@ -9,6 +9,7 @@ import typer
 
 from .common import (
     BankOpt,
+    CopyBiasOpt,
     DebugOpt,
     MaxCallsOpt,
     MaxTokensPerCallOpt,
@@ -114,6 +115,7 @@ def call(
     max_calls: MaxCallsOpt = None,
     max_tokens_per_call: MaxTokensPerCallOpt = None,
     time_budget: TimeBudgetOpt = None,
+    copy_bias: CopyBiasOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -127,7 +129,7 @@ def call(
     """
     g = resolve_globals(ctx, bank, model, debug)
     with errors(g):
-        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget)
+        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
         tm = open_tokmem(g)
         if len(tm.bank) == 0:
             err.print(f"warning: the bank {tm.path} holds no tools yet (learn some with `tokmem-agent learn-tool`)")

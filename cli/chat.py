@@ -10,6 +10,7 @@ import typer
 from .call import describe_procedure, describe_result
 from .common import (
     BankOpt,
+    CopyBiasOpt,
     DebugOpt,
     MaxCallsOpt,
     MaxTokensPerCallOpt,
@@ -157,6 +158,7 @@ def chat(
     max_calls: MaxCallsOpt = None,
     max_tokens_per_call: MaxTokensPerCallOpt = None,
     time_budget: TimeBudgetOpt = None,
+    copy_bias: CopyBiasOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -170,7 +172,7 @@ def chat(
     """
     g = resolve_globals(ctx, bank, model, debug)
     with errors(g):
-        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget)
+        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
         try:
             tm = open_tokmem(g)
         except KeyboardInterrupt:

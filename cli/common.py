@@ -116,14 +116,34 @@ TimeBudgetOpt = Annotated[
 ]
 
 
+
+def _non_negative(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise typer.BadParameter(f"{value} is not a number >= 0")
+    return value
+
+
+CopyBiasOpt = Annotated[
+    Optional[float],
+    typer.Option(
+        "--copy-bias", metavar="LOGITS", callback=_non_negative, show_default=False,
+        help="Favour argument strings copied from the query by this many logits; 0: off. "
+        f"[default: {_DECODE.copy_bias:g}]",
+    ),
+]
+
+
 def decode_config(
     no_constrain: bool = False,
     max_calls: int | None = None,
     max_tokens_per_call: int | None = None,
     time_budget: float | None = None,
+    copy_bias: float | None = None,
 ) -> "DecodeConfig":
-    """The :class:`DecodeConfig` of ``--no-constrain`` and the limit options (a limit not given keeps its default)."""
-    limits = {"max_calls": max_calls, "max_tokens_per_call": max_tokens_per_call, "time_budget": time_budget}
+    """The :class:`DecodeConfig` of ``--no-constrain``, the limit options and ``--copy-bias`` (an
+    option not given keeps its default)."""
+    limits = {"max_calls": max_calls, "max_tokens_per_call": max_tokens_per_call, "time_budget": time_budget,
+              "copy_bias": copy_bias}
     return _config.DecodeConfig(constrained=not no_constrain, **{k: v for k, v in limits.items() if v is not None})
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from .common import (
     EXIT_USAGE,
     BankOpt,
+    CopyBiasOpt,
     DebugOpt,
     MaxCallsOpt,
     MaxTokensPerCallOpt,
@@ -112,6 +113,7 @@ def eval_command(
     max_calls: MaxCallsOpt = None,
     max_tokens_per_call: MaxTokensPerCallOpt = None,
     time_budget: TimeBudgetOpt = None,
+    copy_bias: CopyBiasOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -119,15 +121,16 @@ def eval_command(
     """Evaluate tool calling on a JSONL set: tool P/R/F1, sequence accuracy, argument EM, schema validity, cost.
 
     All methods run on the bank's backbone; icl and rag put the bank's tool schemas in the prompt.
-    The decoding limits (--max-calls, --max-tokens-per-call, --time-budget) apply to tokmem; its
+    The decoding limits (--max-calls, --max-tokens-per-call, --time-budget) and --copy-bias apply to tokmem; its
     time budget is per batch of queries, and calls cut at a limit count in "calls truncated".
     """
     g = resolve_globals(ctx, bank, model, debug)
     name = method.value
-    limits = {"--max-calls": max_calls, "--max-tokens-per-call": max_tokens_per_call, "--time-budget": time_budget}
+    limits = {"--max-calls": max_calls, "--max-tokens-per-call": max_tokens_per_call, "--time-budget": time_budget,
+              "--copy-bias": copy_bias}
     given = [opt for opt, v in limits.items() if v is not None]
     if given and name != "tokmem":
-        raise fail(f"{', '.join(given)}: decoding limits apply to --method tokmem only, not {name}", EXIT_USAGE)
+        raise fail(f"{', '.join(given)}: decoding options apply to --method tokmem only, not {name}", EXIT_USAGE)
     with errors(g):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -142,7 +145,7 @@ def eval_command(
 
         options: dict[str, Any] = {}
         if name == "tokmem":
-            options["config"] = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget)
+            options["config"] = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
         if name == "rag":
             options["k"] = k
         with err.status(f"preparing {name}...", spinner="dots"):

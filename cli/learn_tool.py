@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from rich.table import Table
 
-from tokmem_agents.config import TrainConfig
+from tokmem_agents.config import SYNTHESIZE_PER_NEW_TOOL, TrainConfig
 
 from .common import (
     AdapterOpt,
@@ -124,15 +124,16 @@ def learn_tool(
         typer.Option("--replay/--no-replay", metavar="", help="Replay stored examples of tools already learned, so new tokens do not fire on them."),
     ] = _DEFAULTS.replay,
     synthesize: Annotated[
-        int,
+        Optional[int],
         typer.Option(
             "--synthesize",
             min=0,
             metavar="N",
+            show_default=False,
             help="Add N multi-call examples (2-4 calls joined by connectors such as 'Then, ') made from single-call "
-            "examples of the new tools and the bank's stored ones.",
+            f"examples of the new tools and the bank's stored ones; 0: none. [default: {SYNTHESIZE_PER_NEW_TOOL} per new tool]",
         ),
-    ] = _DEFAULTS.synthesize,
+    ] = None,
     retrain: Annotated[bool, typer.Option("--retrain", metavar="", help="Learn the named tools again even if the bank has them.")] = False,
     adapter: AdapterOpt = None,
     bank: BankOpt = None,

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=tokmem_agents/data/default_bank
 tmp=$(mktemp -d)
-tokmem-agent learn-tool tools/*.json --data tools/compositional.jsonl --bank "$tmp/bank" --epochs 5 --lr 2e-2 "$@"
+tokmem-agent learn-tool tools/*.json --data tools/compositional.jsonl --bank "$tmp/bank" --epochs 5 --lr 2e-2 --synthesize 0 "$@"
 rm -rf "$out"
 mkdir -p "$(dirname "$out")"
 cp -r "$tmp/bank" "$out"

@@ -99,6 +99,11 @@ def adapter_id(state: Mapping[str, torch.Tensor]) -> str:
 # -- finding and reading --------------------------------------------------------------------------
 
 
+def is_adapter_id(text: Any) -> bool:
+    """True for the form of an adapter id: 16 lowercase hex digits (see :func:`adapter_id`)."""
+    return isinstance(text, str) and re.fullmatch(r"[0-9a-f]{16}", text) is not None
+
+
 def default_adapter(model_id: str) -> str | None:
     """The id of the adapter a model loads with by default (shipped ``defaults.json``), or None."""
     f = SHIPPED_ADAPTERS / "defaults.json"
@@ -119,7 +124,7 @@ def find_adapter(ref: str | Path) -> Path:
     except (OSError, ValueError):  # e.g. a name too long for the file system, a NUL byte
         pass
     text = str(ref)
-    if re.fullmatch(r"[0-9a-f]{16}", text):
+    if is_adapter_id(text):
         for root in (adapters_dir(), SHIPPED_ADAPTERS):
             if (root / text / META_FILE).is_file():
                 return root / text
@@ -298,6 +303,7 @@ __all__ = [
     "attach_lora",
     "default_adapter",
     "find_adapter",
+    "is_adapter_id",
     "read_adapter",
     "save_adapter",
     "train_adapter",

@@ -59,6 +59,11 @@ class Fingerprint:
                 raise TypeError("hidden_size and vocab_size must be integers")
             if not isinstance(fp.embedding_sha256, str) or not isinstance(fp.model_id, str):
                 raise TypeError("model_id and embedding_sha256 must be strings")
+            if fp.adapter is not None:
+                from .adapter import is_adapter_id
+
+                if not is_adapter_id(fp.adapter):
+                    raise TypeError(f"adapter must be null or an adapter id (16 hex digits), not {str(fp.adapter)[:40]!r}")
             return fp
         except TypeError as e:
             raise BankError(f'{where}: field "backbone": {e}') from None

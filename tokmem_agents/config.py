@@ -46,6 +46,10 @@ class BankConfig:
         return cfg
 
 
+SYNTHESIZE_PER_NEW_TOOL = 8
+"""Default number of synthesised multi-call examples per tool being learned (``TrainConfig.synthesize=None``)."""
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters of learning tools (the paper's: AdamW, lr 5e-3, wd 0, 10% linear warm-up)."""
@@ -61,8 +65,11 @@ class TrainConfig:
     replay: bool = True
     """Replay stored examples of existing tools so new tokens learn not to fire on them."""
     replay_per_tool: int = 4
-    synthesize: int = 0
-    """Number of multi-call examples synthesised from single-call examples (0: off)."""
+    synthesize: int | None = None
+    """Multi-call examples synthesised from single-call ones (2-4 calls joined by connectors, see
+    :func:`~tokmem_agents.data.synthesize_compositional`): a count, 0 (off), or None (the default):
+    :data:`SYNTHESIZE_PER_NEW_TOOL` per tool being learned. On by default because it measured better
+    (``benchmarks/synthesis.py``: multi-call tool-F1 0.723 -> 0.781, full EM 0.138 -> 0.215 on the catalog)."""
     max_grad_norm: float | None = 1.0
     stored_examples_per_tool: int = 16
     """How many examples of each tool the bank keeps for later replay."""
@@ -71,6 +78,12 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
             raise ValueError("epochs and batch_size must be >= 1 and lr > 0")
+        if self.synthesize is not None and (isinstance(self.synthesize, bool) or not isinstance(self.synthesize, int) or self.synthesize < 0):
+            raise ValueError(f"synthesize must be None (auto) or an integer >= 0, not {self.synthesize!r}")
+
+    def synthesized_examples(self, new_tools: int) -> int:
+        """How many multi-call examples to synthesise when learning ``new_tools`` tools."""
+        return SYNTHESIZE_PER_NEW_TOOL * new_tools if self.synthesize is None else self.synthesize
 
 
 @dataclass(frozen=True)
@@ -102,12 +115,15 @@ class DecodeConfig:
     require_call: bool = False
     """The first generated token must be a memory token of an allowed tool (LangChain
     ``tool_choice="any"``): the answer is always at least one call, never plain text."""
+    copy_bias: float = 0.0
+    """Extra logits for tokens that continue a span of the query while inside a string argument
+    value (see :mod:`tokmem_agents.copying`); 0: off."""
 
     def __post_init__(self) -> None:
         if self.max_calls < 1 or self.max_tokens_per_call < 1 or self.batch_size < 1:
             raise ValueError("max_calls, max_tokens_per_call and batch_size must be >= 1")
-        if self.max_closing_tokens < 0 or self.repetition_guard < 0:
-            raise ValueError("max_closing_tokens and repetition_guard must be >= 0")
+        if self.max_closing_tokens < 0 or self.repetition_guard < 0 or not self.copy_bias >= 0:
+            raise ValueError("max_closing_tokens, repetition_guard and copy_bias must be >= 0")
         if self.repetition_guard and self.repetition_guard < 4:
             raise ValueError("repetition_guard must be 0 (off) or >= 4 tokens")
         if self.require_call and self.allowed_tools is not None and not self.allowed_tools:

@@ -23,6 +23,7 @@ import torch
 from .backbone import Backbone
 from .config import DecodeConfig
 from .constraints import CallGrammar, fill_masks
+from .copying import CopyIndex, open_string_value, token_table
 from .data import ToolCall
 from .errors import UnknownToolError
 from .lm import MemoryLM, autocast
@@ -186,7 +187,14 @@ class Decoder:
         self.bank = bank
         self.lm = MemoryLM(backbone, bank.input_vectors.to(backbone.device), None if bank.output_vectors is None else bank.output_vectors.to(backbone.device))
         self._grammars: dict[tuple[Any, ...], Any] = {}
+        self._token_table: dict[str, list[int]] | None = None
         self.end_ids = set(backbone.end_token_ids)
+
+    def copy_index(self, query: str) -> CopyIndex:
+        """The :class:`~.copying.CopyIndex` of ``query`` (the token table is built on first use)."""
+        if self._token_table is None:
+            self._token_table = token_table(self.backbone.tokenizer, self.backbone.text_vocab)
+        return CopyIndex(query, self._token_table)
 
     # -- masks -----------------------------------------------------------------------------
     def _base_mask(self, allowed: frozenset[str] | None) -> torch.Tensor:
@@ -366,6 +374,7 @@ class _Batch:
             self.start[:v] = False
         self.grammar = dec._grammar(config) if config.constrained and len(dec.bank) else None
         self.rows = [_Row(len(p)) for p in prompts]
+        self.copy = [dec.copy_index(q) for q in queries] if config.copy_bias else None
         self.active = list(range(len(self.rows)))  # row index of each batch position
         self.finished = not self.rows
         if self.rows:
@@ -414,7 +423,8 @@ class _Batch:
     def _step(self) -> list[CallEvent]:
         dec, rows, config = self.dec, self.rows, self.config
         masks = self._masks().to(self.dev)
-        choice = self.logits.masked_fill(~masks, float("-inf")).argmax(-1).tolist()
+        logits = self._copy_biased(self.logits) if self.copy is not None else self.logits
+        choice = logits.masked_fill(~masks, float("-inf")).argmax(-1).tolist()
         any_allowed = masks.any(-1).tolist()
         next_tokens: list[int] = []
         for b, r in enumerate(self.active):
@@ -452,6 +462,23 @@ class _Batch:
         h, self.past = dec.lm.hidden(step_ids, attention_mask=self.mask, position_ids=self.last_pos.unsqueeze(1), past=self.past, use_cache=True)
         self.logits = dec.lm.logits(h[:, -1]).float()
         return events
+
+    def _copy_biased(self, logits: torch.Tensor) -> torch.Tensor:
+        """``logits`` plus ``copy_bias`` on the tokens that continue a query span, for rows inside a
+        string argument value."""
+        assert self.copy is not None
+        out = None
+        tok = self.dec.backbone.tokenizer
+        for b, r in enumerate(self.active):
+            row = self.rows[r]
+            if row.phase != "call" or not row.starts:
+                continue
+            value = open_string_value(tok.decode(row.tokens[row.starts[-1] + 1 :], skip_special_tokens=True))
+            ids = self.copy[r].candidates(value) if value is not None else []
+            if ids:
+                out = logits.clone() if out is None else out
+                out[b, ids] += self.config.copy_bias
+        return logits if out is None else out
 
     def _events(self) -> list[CallEvent]:
         """Calls of active rows that closed since the last step."""

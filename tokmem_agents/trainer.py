@@ -280,13 +280,14 @@ def plan_examples(
             stored = [e for e in t.examples if all(n in known for n in e.tool_names)]
             rng.shuffle(stored)
             examples.extend(stored[: config.replay_per_tool])
-    if config.synthesize > 0:
+    n_synth = config.synthesized_examples(len(new_specs))
+    if n_synth > 0:
         pools: dict[str, list[Example]] = {n: [e for e in own if e.tool_names == [n]] for n in new_names}
         for t in bank.tools:
             if t.name not in pools:
                 pools[t.name] = [e for e in t.examples if len(e.calls) == 1]
         examples.extend(
-            synthesize_compositional(pools, config.synthesize, seed=config.seed, must_include=new_names)
+            synthesize_compositional(pools, n_synth, seed=config.seed, must_include=new_names)
         )
     return examples, per_tool
 

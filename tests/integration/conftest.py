@@ -20,7 +20,7 @@ def train_config():
     its shipped default adapter)."""
     from tokmem_agents import TrainConfig
 
-    return TrainConfig(epochs=5, lr=1e-2)
+    return TrainConfig(epochs=5, lr=1e-2, synthesize=0)  # measured without synthesis
 
 
 @pytest.fixture(scope="session")

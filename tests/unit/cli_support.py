@@ -73,11 +73,12 @@ def copy_bank(src: Path, dst: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def learned_bank(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bank on the tiny model holding ``ping`` and ``add_note`` (learned once, 1 epoch)."""
+    """A bank on the tiny model holding ``ping`` and ``add_note`` (learned once, 1 epoch, from their
+    spec examples only: ``--synthesize 0``)."""
     root = tmp_path_factory.mktemp("learned")
     spec = write_json(root / "tools.json", [PING, NOTE])
     bank = root / "bank"
-    res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", bank, "--epochs", 1)
+    res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", bank, "--epochs", 1, "--synthesize", 0)
     assert res.exit_code == 0, res.output
     return bank
 

@@ -4,7 +4,7 @@ it, and a corrupt or foreign adapter is a clear error."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +178,22 @@ def test_shipped_default_adapters_are_intact() -> None:
         assert ad.id == ident and ad.base.model_id == model_id and ad.base.adapter is None
         assert adapter_id(load_file(str(ad.path / WEIGHTS_FILE))) == ident
         assert ad.stats["trainable_parameters"] > 0 and ad.stats["tools"] >= 24
+
+
+@pytest.mark.parametrize("value", ["not-an-id", "94186690C275F25F", "94186690c275f25", 12, ["x"], "a" * 5000])
+def test_a_bank_whose_adapter_is_not_an_id_is_a_clear_error(value: Any) -> None:
+    from tokmem_agents.backbone import Fingerprint
+    from tokmem_agents.errors import BankError
+
+    raw = {"model_id": "m", "hidden_size": 4, "vocab_size": 8, "embedding_sha256": "0" * 64, "adapter": value}
+    with pytest.raises(BankError, match='field "backbone": adapter must be null or an adapter id') as e:
+        Fingerprint.from_json(raw)
+    assert len(str(e.value)) < 200
+    assert Fingerprint.from_json({**raw, "adapter": "94186690c275f25f"}).adapter == "94186690c275f25f"
+
+
+def test_adapter_training_is_deterministic_with_a_seed(tiny_backbone: Any, trained: dict[str, Any]) -> None:
+    again, _ = train_adapter(tiny_backbone, CORPUS, FAST)
+    assert adapter_id(again) == adapter_id(trained["state"])
+    other, _ = train_adapter(tiny_backbone, CORPUS, replace(FAST, seed=1))
+    assert adapter_id(other) != adapter_id(trained["state"])

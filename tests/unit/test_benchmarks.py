@@ -50,13 +50,15 @@ def runs(tiny_model_dir: Path, tiny_backbone: Any, tmp_path_factory: pytest.Temp
     try:
         compare = _script("compare").main([*quick, "--tools", "3", "--k", "2"])
         scaling = _script("scaling").main([*quick, "--catalog-tools", "2", "--sizes", "2", "3", "--skip-icl-above", "2",
-                                           "--train-per-tool", "3", "--heldout-per-tool", "1"])
+                                           "--train-per-tool", "3", "--heldout-per-tool", "1", "--limit-prompted", "1"])
+        synthesis = _script("synthesis").main([*quick, "--tools", "3", "--synthesize", "0", "4", "--with-data"])
         forgetting = _script("forgetting").main([*quick, "--tools", "4", "--groups", "2",
                                                  "--variants", "renorm_replay", "none", "lora"])
         results_md = _script("report").main(["--results", str(out), "--out", str(out.parent / "RESULTS.md")])
     finally:
         mp.undo()
-    return {"out": out, "compare": compare, "scaling": scaling, "forgetting": forgetting, "md": results_md,
+    return {"out": out, "compare": compare, "scaling": scaling, "synthesis": synthesis, "forgetting": forgetting,
+            "md": results_md,
             "before": before, "types": types, "model": model}
 
 
@@ -97,9 +99,26 @@ def test_scaling_measures_icl_prompts_even_when_skipped(runs: dict[str, Any]) ->
     for s in sizes:
         assert s["methods"]["tokmem"]["trainable_parameters"] == s["n_tools"] * 64
         assert set(s["methods"]) == {"tokmem", "icl", "rag", "lora"}
+    rag = sizes[0]["methods"]["rag"]  # --limit-prompted 1: one query per non-empty subset
+    assert rag["report"]["n"] == sum(1 for n in sizes[0]["eval_sizes"].values() if n) < sizes[0]["methods"]["tokmem"]["report"]["n"]
+    assert "--limit-prompted" in rag["note"]
     assert (runs["out"] / "scaling.png").read_bytes().startswith(PNG)
     md = (runs["out"] / "scaling.md").read_text()
-    assert "skipped" in md and "![scaling plot](scaling.png)" in md
+    assert "skipped" in md and "![scaling plot](scaling.png)" in md and "--limit-prompted" in md
+
+
+def test_synthesis_variants_differ_only_in_multi_call_data(runs: dict[str, Any]) -> None:
+    saved = json.loads((runs["out"] / "synthesis.json").read_text())
+    assert saved["benchmark"] == "synthesis" and saved["adapter"] is None  # "auto" on a model without one
+    v = saved["variants"]
+    assert list(v) == ["single_only", "synthesized_4", "handwritten"]
+    assert v["synthesized_4"]["train_examples"] == v["single_only"]["train_examples"] + 4
+    assert v["handwritten"]["train_examples"] == v["single_only"]["train_examples"] + saved["handwritten_multi"]
+    assert saved["handwritten_multi"] > 0 and v["handwritten"]["synthesized"] == 0
+    for r in v.values():
+        assert set(r["sets"]) == {"single", "multi", "notool"} and all(x["n"] == 2 for x in r["sets"].values())
+    md = (runs["out"] / "synthesis.md").read_text()
+    assert "| 4 synthesised | 4 synthesised |" in md and "| single-call examples only | none |" in md
 
 
 def test_forgetting_table_per_round(runs: dict[str, Any]) -> None:
@@ -117,7 +136,8 @@ def test_forgetting_table_per_round(runs: dict[str, Any]) -> None:
 def test_report_assembles_results_md(runs: dict[str, Any]) -> None:
     md = Path(runs["md"]).read_text()
     assert md.startswith("# Benchmark results")
-    for title in ("## Machine", "## TokMem vs ICL, RAG and LoRA", "## Scaling", "## Continual learning"):
+    for title in ("## Machine", "## Where TokMem loses", "## TokMem vs ICL, RAG and LoRA", "## Scaling", "## Compositional synthesis",
+                  "## Continual learning"):
         assert title in md
     assert "python benchmarks/scaling.py --model" in md and "Do not edit by hand" in md
     assert f"]({runs['out'].name}/scaling.png)" in md and f"]({runs['out'].name}/forgetting.png)" in md
@@ -135,3 +155,33 @@ def test_benchmarks_leave_the_shared_backbone_untouched(runs: dict[str, Any]) ->
 def test_report_without_results(tmp_path: Path) -> None:
     out = _script("report").main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md")])
     assert "No results yet" in out.read_text()
+
+
+def test_findings_say_where_tokmem_loses() -> None:
+    report = _script("report")
+    compare = {"benchmark": "compare", "methods": {
+        "tokmem": {"sets": {"single": {"tool_f1": 0.8, "full_em": 0.5}, "notool": {"no_tool_false_call_rate": 0.2}}},
+        "lora": {"sets": {"single": {"tool_f1": 0.9, "full_em": 0.4}, "notool": {"no_tool_false_call_rate": 0.3}}},
+        "icl": {"sets": {"single": {"tool_f1": 0.1, "full_em": 0.1}, "notool": {"no_tool_false_call_rate": 0.0}}},
+    }}
+    scaling = {"benchmark": "scaling", "sizes": [
+        {"n_tools": 8, "methods": {"tokmem": {"report": {"tool_f1": 0.7, "full_em": 0.5, "no_tool_false_call_rate": 0.1}},
+                                   "rag": {"report": {"full_em": 0.3}}}},
+        {"n_tools": 50, "methods": {"tokmem": {"report": {"tool_f1": 0.6, "full_em": 0.2, "no_tool_false_call_rate": 0.6}},
+                                    "rag": {"report": {"full_em": 0.3}}}},
+    ]}
+    forgetting = {"benchmark": "forgetting", "variants": {
+        "renorm_replay": {"final_mean": 0.5, "avg_forgetting": 0.2, "rounds": [{"no_tool_false_call_rate": 0.3}]},
+        "none": {"final_mean": 0.6, "avg_forgetting": 0.1, "rounds": [{"no_tool_false_call_rate": 0.1}]},
+        "lora": {"final_mean": 0.55, "avg_forgetting": 0.4, "rounds": [{"no_tool_false_call_rate": 0.2}]}}}
+    lines = report.findings([compare, scaling, forgetting])
+    assert lines[0] == "single-call tool-F1: TokMem (constrained) 0.800 is beaten by LoRA (r=8, q/v) 0.900."
+    assert lines[1] == "no-tool false-call rate: TokMem (constrained) 0.200 is beaten by ICL (all schemas) 0.000."
+    assert not any("single-call full EM" in x for x in lines)  # TokMem wins there
+    assert "falls from 0.700 (8 tools) to 0.600 (50 tools)" in lines[2] and "rises from 0.100 to 0.600" in lines[2]
+    assert lines[3].endswith("above TokMem's at 50 tools.")
+    assert "LoRA's mean accuracy over all groups (0.550) is above TokMem, renorm + replay's (0.500)" in lines[4]
+    assert lines[5].startswith("Renormalisation + replay forgot more (0.200) than neither (0.100)")
+    assert lines[6] == "TokMem's default, renormalisation + replay, ends below TokMem with neither (mean accuracy 0.500 vs 0.600)."
+    assert lines[7] == "After the last round TokMem fires a tool on more no-tool queries than LoRA (TokMem, renorm + replay 0.300 vs 0.200)."
+    assert len(lines) == 8

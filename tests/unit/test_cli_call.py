@@ -128,9 +128,10 @@ def test_limits_reach_the_decoder(learned_bank: Path, monkeypatch: pytest.Monkey
     seen = _force_result(monkeypatch)
     res = run("call", "hi", "--bank", learned_bank, "--max-calls", 3, "--max-tokens-per-call", 5, "--time-budget", "1.5")
     assert res.exit_code == 0, res.output
-    res = run("call", "hi", "--bank", learned_bank, "--no-constrain")
+    res = run("call", "hi", "--bank", learned_bank, "--no-constrain", "--copy-bias", "2.5")
     assert res.exit_code == 0, res.output
-    assert seen == [DecodeConfig(max_calls=3, max_tokens_per_call=5, time_budget=1.5), DecodeConfig(constrained=False)]
+    assert seen == [DecodeConfig(max_calls=3, max_tokens_per_call=5, time_budget=1.5),
+                    DecodeConfig(constrained=False, copy_bias=2.5)]
 
 
 @pytest.mark.parametrize(
@@ -139,6 +140,7 @@ def test_limits_reach_the_decoder(learned_bank: Path, monkeypatch: pytest.Monkey
         ("--max-calls", "0"), ("--max-calls", "-1"), ("--max-calls", "two"), ("--max-calls", "1.5"),
         ("--max-tokens-per-call", "0"), ("--max-tokens-per-call", "x"),
         ("--time-budget", "0"), ("--time-budget", "-3"), ("--time-budget", "soon"), ("--time-budget", "nan"), ("--time-budget", "inf"),
+        ("--copy-bias", "-1"), ("--copy-bias", "nan"), ("--copy-bias", "inf"), ("--copy-bias", "high"),
     ],
 )
 def test_bad_limits_are_usage_errors(option: str, value: str, tmp_path: Path) -> None:

@@ -143,12 +143,14 @@ def test_the_command_passes_its_limits_to_the_loop(learned_bank: Path, monkeypat
 
     seen: list[Any] = []
     monkeypatch.setattr("cli.chat.chat_loop", lambda tm, read, write, **kw: seen.append(kw["config"]))
-    res = run("chat", "--bank", learned_bank, "--max-calls", 2, "--max-tokens-per-call", 7, "--time-budget", 3, "--no-constrain")
+    res = run("chat", "--bank", learned_bank, "--max-calls", 2, "--max-tokens-per-call", 7, "--time-budget", 3, "--no-constrain",
+              "--copy-bias", 0)
     assert res.exit_code == 0, res.output
-    assert seen == [DecodeConfig(constrained=False, max_calls=2, max_tokens_per_call=7, time_budget=3.0)]
+    assert seen == [DecodeConfig(constrained=False, max_calls=2, max_tokens_per_call=7, time_budget=3.0, copy_bias=0.0)]
 
 
-@pytest.mark.parametrize("option, value", [("--max-calls", "0"), ("--max-tokens-per-call", "-4"), ("--time-budget", "0")])
+@pytest.mark.parametrize("option, value", [("--max-calls", "0"), ("--max-tokens-per-call", "-4"), ("--time-budget", "0"),
+                                           ("--copy-bias", "-2")])
 def test_bad_limits_are_usage_errors(option: str, value: str, tmp_path: Path) -> None:
     from cli_support import run
 

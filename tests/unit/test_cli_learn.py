@@ -203,3 +203,12 @@ def test_synthesize_adds_multi_call_examples(tiny_model_dir: Path, tmp_path: Pat
     # 3 spec examples + 5 synthesised ones that each call both tools
     assert sum(t["stats"]["examples"] for t in meta["tools"]) == 3 + 2 * 5
     assert run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b2", "--synthesize", -1).exit_code == 2
+    # the default synthesises 8 per new tool; --synthesize 0 turns it off
+    res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b3", "--epochs", 1)
+    assert res.exit_code == 0, res.output
+    meta = json.loads((tmp_path / "b3" / "bank.json").read_text())
+    assert sum(t["stats"]["examples"] for t in meta["tools"]) == 3 + 2 * 16
+    res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b4", "--epochs", 1, "--synthesize", 0)
+    assert res.exit_code == 0, res.output
+    meta = json.loads((tmp_path / "b4" / "bank.json").read_text())
+    assert sum(t["stats"]["examples"] for t in meta["tools"]) == 3
