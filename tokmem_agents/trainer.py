@@ -177,6 +177,26 @@ def lr_schedule(step: int, total: int, warmup: int) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
+GROUP_SPAN = 50
+"""With ``group_by_length``, examples are sorted by length within windows of this many batches."""
+
+
+def batch_order(order: list[int], lengths: Sequence[int], batch_size: int, rng: random.Random, group_by_length: bool = False) -> list[list[int]]:
+    """One epoch's batches (example indices): ``order`` is shuffled in place (each epoch reshuffles the
+    last one) and cut into ``batch_size`` pieces. With ``group_by_length``, each window of
+    ``GROUP_SPAN`` batches is sorted by length before it is cut and the batches are shuffled again,
+    so a batch holds examples of similar length (less padding)."""
+    rng.shuffle(order)
+    cut = order
+    if group_by_length:
+        span = batch_size * GROUP_SPAN
+        cut = [i for w in range(0, len(order), span) for i in sorted(order[w : w + span], key=lengths.__getitem__)]
+    batches = [cut[b : b + batch_size] for b in range(0, len(cut), batch_size)]
+    if group_by_length:
+        rng.shuffle(batches)
+    return batches
+
+
 def _renormalise(rows: torch.Tensor, target_norm: torch.Tensor) -> None:
     with torch.no_grad():
         rows.mul_(target_norm / rows.norm(dim=1, keepdim=True).clamp_min(1e-8))
@@ -213,14 +233,13 @@ def optimise(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_schedule(s, total, warmup))
     rng = random.Random(config.seed)
     order = list(range(len(encoded)))
+    lengths = [len(e.ids) for e in encoded]
     start = time.perf_counter()
     step = done = 0
     last_losses: dict[int, float] = {}
     loss_val = float("nan")
     for epoch in range(config.epochs):
-        rng.shuffle(order)
-        for b in range(steps_per_epoch):
-            idx = order[b * config.batch_size : (b + 1) * config.batch_size]
+        for idx in batch_order(order, lengths, config.batch_size, rng, config.group_by_length):
             batch = [encoded[i] for i in idx]
             if before_step is not None:
                 before_step()

@@ -305,3 +305,32 @@ def test_a_broken_row_after_training_is_refused(tiny_backbone: Any, monkeypatch:
         learn(tiny_backbone, bank, [WEATHER, TIMER], config=FAST)
     assert "get_weather" not in str(info.value)
     assert len(bank) == 0
+
+
+def test_batch_order_without_grouping_is_the_plain_shuffle() -> None:
+    import random
+
+    from tokmem_agents.trainer import batch_order
+
+    order, rng, ref_rng = list(range(10)), random.Random(3), random.Random(3)
+    ref = list(range(10))
+    for _ in range(2):  # each epoch reshuffles the previous order
+        ref_rng.shuffle(ref)
+        assert batch_order(order, [1] * 10, 4, rng) == [ref[0:4], ref[4:8], ref[8:10]]
+
+
+def test_grouped_batches_cover_every_example_with_less_padding() -> None:
+    import random
+
+    from tokmem_agents.trainer import batch_order
+
+    rng = random.Random(0)
+    lengths = [rng.randint(5, 400) for _ in range(1000)]
+    pad = lambda batches: sum(max(lengths[i] for i in b) * len(b) for b in batches)  # noqa: E731
+    plain = batch_order(list(range(1000)), lengths, 4, random.Random(1))
+    grouped = batch_order(list(range(1000)), lengths, 4, random.Random(1), group_by_length=True)
+    assert sorted(i for b in grouped for i in b) == list(range(1000)) and len(grouped) == len(plain) == 250
+    assert all(len(b) == 4 for b in grouped)
+    assert pad(grouped) < 0.8 * pad(plain)
+    assert grouped != sorted(grouped, key=lambda b: lengths[b[0]])  # batches are not served shortest first
+    assert batch_order(list(range(1000)), lengths, 4, random.Random(1), group_by_length=True) == grouped
