@@ -94,15 +94,15 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def new_result(benchmark: str, script: str, argv: Sequence[str] | None, args: Any, model_id: str) -> dict[str, Any]:
-    """The common header of a results file."""
+def new_result(benchmark: str, script: str, argv: Sequence[str] | None, args: Any, backbone: Any) -> dict[str, Any]:
+    """The common header of a results file (the backbone's model id and the id of its merged adapter)."""
     return {
         "format": RESULT_FORMAT,
         "benchmark": benchmark,
         "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "command": command_line(script, argv),
-        "model": model_id,
-        "adapter": None if getattr(args, "adapter", None) in (None, "", "none") else args.adapter,
+        "model": backbone.model_id,
+        "adapter": backbone.fingerprint.adapter,
         "machine": machine_info(),
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }

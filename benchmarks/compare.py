@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
     specs = catalog.specs
     sets = {s: C.cap(catalog.eval_sets.get(s, []), args.limit) for s in args.sets}
     train = C.train_config(args, synthesize=args.synthesize)
-    result = C.new_result("compare", "compare.py", argv, args, backbone.model_id)
+    result = C.new_result("compare", "compare.py", argv, args, backbone)
     result["n_tools"] = len(specs)
     result["tools"] = catalog.names
     result["eval_sizes"] = {s: len(v) for s, v in sets.items()}

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
     evals = catalog.eval_sets.get("single", []) + catalog.eval_sets.get("multi", [])
     group_eval = [C.cap(C.restrict(evals, g, require_calls=True), args.limit) for g in groups]
     notool = C.cap(catalog.eval_sets.get("notool", []), args.limit)
-    result = C.new_result("forgetting", "forgetting.py", argv, args, backbone.model_id)
+    result = C.new_result("forgetting", "forgetting.py", argv, args, backbone)
     result.update(groups=groups, metric=args.metric, eval_sizes=[len(g) for g in group_eval], n_notool=len(notool),
                   variants={})
     for variant in args.variants:

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
     n_cat = len(catalog.specs)
     synth = synthetic_tools(args, max(sizes) - n_cat)
     context = getattr(backbone.model.config, "max_position_embeddings", None)
-    result = C.new_result("scaling", "scaling.py", argv, args, backbone.model_id)
+    result = C.new_result("scaling", "scaling.py", argv, args, backbone)
     result.update(catalog_size=n_cat, context_length=context, sizes=[])
     rss = C.PeakRSS()
     train = C.train_config(args)

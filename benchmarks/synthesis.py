@@ -55,8 +55,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
     no_tool = [e for e in catalog.compositional if not e.calls]
     multi = [e for e in catalog.compositional if e.calls]
     sets = {s: C.cap(v, args.limit) for s, v in catalog.eval_sets.items()}
-    result = C.new_result("synthesis", "synthesis.py", argv, args, backbone.model_id)
-    result["adapter"] = backbone.fingerprint.adapter  # the id "auto" resolved to
+    result = C.new_result("synthesis", "synthesis.py", argv, args, backbone)
     result.update(n_tools=len(catalog.specs), handwritten_multi=len(multi), eval_sizes={s: len(v) for s, v in sets.items()},
                   variants={})
     plan = [(n, False) for n in args.synthesize] + ([(0, True)] if args.with_data else [])

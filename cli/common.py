@@ -142,9 +142,9 @@ def decode_config(
 ) -> "DecodeConfig":
     """The :class:`DecodeConfig` of ``--no-constrain``, the limit options and ``--copy-bias`` (an
     option not given keeps its default)."""
-    limits = {"max_calls": max_calls, "max_tokens_per_call": max_tokens_per_call, "time_budget": time_budget,
-              "copy_bias": copy_bias}
-    return _config.DecodeConfig(constrained=not no_constrain, **{k: v for k, v in limits.items() if v is not None})
+    options = {"max_calls": max_calls, "max_tokens_per_call": max_tokens_per_call, "time_budget": time_budget,
+               "copy_bias": copy_bias}
+    return _config.DecodeConfig(constrained=not no_constrain, **{k: v for k, v in options.items() if v is not None})
 
 
 @dataclass(frozen=True)

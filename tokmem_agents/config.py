@@ -189,6 +189,8 @@ class LoRAConfig(LoraSettings):
     seed: int = 0
     max_grad_norm: float | None = 1.0
     precision: Precision = "auto"
+    group_by_length: bool = False
+    """Batch examples of similar length together (see :class:`TrainConfig`)."""
 
     def __post_init__(self) -> None:
         self._check(self.epochs, self.batch_size, self.lr > 0, "lr")
@@ -199,7 +201,7 @@ class LoRAConfig(LoraSettings):
         precision): the same step budget. The learning rate stays LoRA's own unless given."""
         base = cls(
             epochs=train.epochs, batch_size=train.batch_size, warmup_ratio=train.warmup_ratio, seed=train.seed,
-            max_grad_norm=train.max_grad_norm, precision=train.precision,
+            max_grad_norm=train.max_grad_norm, precision=train.precision, group_by_length=train.group_by_length,
         )
         return replace(base, **changes)
 
@@ -210,5 +212,5 @@ def loop_config(config: "AdaptConfig | LoRAConfig") -> TrainConfig:
     return TrainConfig(
         epochs=config.epochs, lr=config.lr, batch_size=config.batch_size, warmup_ratio=config.warmup_ratio,
         seed=config.seed, max_grad_norm=config.max_grad_norm, precision=config.precision,
-        group_by_length=getattr(config, "group_by_length", False),
+        group_by_length=config.group_by_length,
     )
