@@ -494,6 +494,9 @@ def render_compare(res: Mapping[str, Any]) -> str:
                      fsec(r.get("train_seconds"))])
     out.append(md_table(head, rows))
     notes = [f"- {label(m)}: {r['note']}" for m, r in methods.items() if r.get("note")]
+    runs = {(r.get("run") or {}).get("date") for r in methods.values()}
+    if len(runs) > 1:  # merged with --update: say which run each method comes from
+        notes += [f"- {label(m)}: run {r['run']['date']}: `{r['run']['command']}`" for m, r in methods.items() if r.get("run")]
     scope = next((r.get("rss_scope") for r in methods.values() if r.get("rss_scope")), "process")
     notes.append("- schema-valid, prompt tok/q and s/q are over all three sets; peak RSS is "
                  + ("each method's own peak (the loaded backbone included)" if scope == "method" else "the process peak so far"))

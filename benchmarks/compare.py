@@ -12,7 +12,7 @@ w/ adapt") learns the same bank on the backbone with its frozen adapter merged (
 included by default when the model ships one). Every method runs on the plain backbone unless
 ``--adapter`` is given. Per method: the metrics per eval set, prompt tokens and seconds per query,
 its own peak RSS (Linux), trainable parameters and training seconds. Writes ``<out>/<name>.json``
-and ``<out>/<name>.md``.
+and ``<out>/<name>.md``; ``--update`` reruns only ``--methods`` and keeps the others' results.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--tools", type=int, default=None, metavar="N", help="only the first N catalog tools (quick runs)")
     ap.add_argument("--synthesize", type=int, default=0, help="compositional examples synthesised for training (both methods)")
     ap.add_argument("--name", default="compare", help="results file name (without extension)")
+    ap.add_argument("--update", action="store_true",
+                    help="rerun only --methods and keep the other methods of the existing results file "
+                         "(same model, tools and eval sets; each method records its own run)")
     return ap.parse_args(argv)
 
 
@@ -123,8 +126,37 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str
         entry["sets"] = {s: C.score(method, exs, eval_specs, backbone.model_id) for s, exs in method_sets.items()}
         entry["trainable_parameters"] = int(method.trainable_parameters)
         entry["peak_rss_mb"] = rss.peak_mb()
+        entry["run"] = {"date": result["date"], "command": result["command"]}
         result["methods"][name] = entry
+    if args.update:
+        result = merge_previous(args.out / f"{args.name}.json", result)
     return result
+
+
+def merge_previous(path: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with the methods it did not run taken from the results file at ``path`` (``--update``).
+
+    The two runs must share the model, adapter, tools and eval set sizes; a kept method keeps the
+    date and command of the run that produced it (``entry["run"]``)."""
+    import json
+
+    if not path.is_file():
+        raise SystemExit(f"--update: no previous results file {path}")
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+        old_methods = dict(old["methods"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise SystemExit(f"--update: {path} is not a compare results file ({e})") from None
+    for key in ("model", "adapter", "tools", "eval_sizes"):
+        if old.get(key) != result.get(key):
+            raise SystemExit(f"--update: {path} was run with another {key} ({old.get(key)!r} != {result.get(key)!r})")
+    merged = {}
+    for name, entry in old_methods.items():
+        if name not in result["methods"]:
+            merged[name] = {**entry, "run": entry.get("run") or {"date": old.get("date"), "command": old.get("command")}}
+    merged.update(result["methods"])
+    order = [m for m in METHODS if m in merged]
+    return {**result, "methods": {m: merged[m] for m in order}}
 
 
 def _adapted_backbone(args: argparse.Namespace, backbone: Any) -> Any:

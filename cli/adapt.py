@@ -40,6 +40,13 @@ def adapt_command(
         float, typer.Option("--memory-lr", min=1e-12, metavar="X", help="Learning rate of the temporary memory tokens.")
     ] = _DEFAULTS.memory_lr,
     seed: Annotated[int, typer.Option("--seed", metavar="N", help="Random seed.")] = _DEFAULTS.seed,
+    group_by_length: Annotated[
+        bool,
+        typer.Option(
+            "--group-by-length/--no-group-by-length",
+            help="Batch examples of similar length together (less padding; ~25% faster steps on a CPU).",
+        ),
+    ] = _DEFAULTS.group_by_length,
     model: ModelOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -48,7 +55,7 @@ def adapt_command(
 
     Do this once per backbone; then learn your tools on it with `learn-tool --adapter ID`. The adapter
     is saved under $TOKMEM_HOME/models/adapters/ID; banks learned on it record ID and refuse to load
-    on another adapter.
+    on another adapter. The same options, torch build and CPU thread count give the same ID.
     """
     g = resolve_globals(ctx, None, model, debug)
     with errors(g, interrupted="interrupted; no adapter was saved"):
@@ -60,7 +67,8 @@ def adapt_command(
         if not names:
             raise typer.BadParameter("give at least one module name", param_hint="--targets")
         config = AdaptConfig(
-            rank=rank, alpha=alpha, targets=names, epochs=epochs, lr=lr, memory_lr=memory_lr, seed=seed
+            rank=rank, alpha=alpha, targets=names, epochs=epochs, lr=lr, memory_lr=memory_lr, seed=seed,
+            group_by_length=group_by_length,
         )
         aux = load_corpus(corpus) if corpus is not None else load_corpus()
         if max_tools is not None:

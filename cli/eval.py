@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -114,6 +115,16 @@ def eval_command(
     max_tokens_per_call: MaxTokensPerCallOpt = None,
     time_budget: TimeBudgetOpt = None,
     copy_bias: CopyBiasOpt = None,
+    predictions: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--predictions",
+            metavar="FILE.jsonl",
+            dir_okay=False,
+            show_default=False,
+            help="Also write one line per example: query, gold and predicted calls, and whether they match.",
+        ),
+    ] = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -128,6 +139,8 @@ def eval_command(
     name = method.value
     limits = {"--max-calls": max_calls, "--max-tokens-per-call": max_tokens_per_call, "--time-budget": time_budget,
               "--copy-bias": copy_bias}
+    if predictions is not None and not predictions.resolve().parent.is_dir():
+        raise fail(f"--predictions {predictions}: the directory {predictions.parent} does not exist", EXIT_USAGE)
     given = [opt for opt, v in limits.items() if v is not None]
     if given and name != "tokmem":
         raise fail(f"{', '.join(given)}: decoding options apply to --method tokmem only, not {name}", EXIT_USAGE)
@@ -151,12 +164,17 @@ def eval_command(
         with err.status(f"preparing {name}...", spinner="dots"):
             m = get_method(name, tm, **options)
         n = min(len(examples), limit) if limit else len(examples)
+        records: list[dict[str, Any]] | None = [] if predictions is not None else None
         with Progress(TextColumn(f"[bold]{name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("eval", total=n)
             report = run_eval(
                 m, examples, tm.bank.specs, limit, model=tm.backbone.model_id,
-                progress=lambda done, total: bar.update(task, completed=done),
+                progress=lambda done, total: bar.update(task, completed=done), records=records,
             )
+        if predictions is not None and records is not None:
+            from tokmem_agents.storage import atomic_write_text
+
+            atomic_write_text(predictions, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         if as_json:
             print_json(report)
         else:

@@ -2,8 +2,11 @@
 # Train the embedded model's adapter ("TokMem w/ adapt") on the shipped auxiliary corpus and ship it:
 # copies it into tokmem_agents/data/adapters/<id> and makes it the embedded model's default in
 # defaults.json. Afterwards rebuild the catalog bank on it: scripts/build_default_bank.sh
-# Usage: scripts/build_embedded_adapter.sh [extra adapt options]   (~30 min on a 2-core CPU)
+# Usage: scripts/build_embedded_adapter.sh [extra adapt options]   (~20 min on a 2-core CPU)
+# CPU kernels split their sums by thread, so the weights are bit-identical only at the same thread
+# count: the shipped adapter was trained with 2 threads (OMP_NUM_THREADS=2, the default here).
 set -euo pipefail
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 cd "$(dirname "$0")/.."
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT

@@ -23,7 +23,7 @@ from .baselines import BASELINES, Method
 from .config import DecodeConfig
 from .data import Example
 from .errors import UserInputError
-from .metrics import Prediction, evaluate
+from .metrics import Prediction, evaluate, prediction_record
 from .specs import ToolSpec
 
 if TYPE_CHECKING:
@@ -164,13 +164,15 @@ def run_eval(
     model: str | None = None,
     chunk_size: int = 32,
     progress: Callable[[int, int], None] | None = None,
+    records: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Predict every example's query with ``method`` and score it; returns the report as a dict.
 
     Adds ``method``, ``model``, ``constrained``, ``trainable_parameters``, ``train_seconds`` (when
     the method trained itself, else None), ``peak_rss_mb`` (of the whole process, model loading
     included) and ``total_seconds`` to :meth:`Report.to_json`.
-    ``progress(done, total)`` is called after each chunk of queries.
+    ``progress(done, total)`` is called after each chunk of queries. ``records``, when given, gets
+    one :func:`~tokmem_agents.metrics.prediction_record` per example (what was predicted, right or not).
     """
     if limit is not None:
         if limit < 1:
@@ -191,6 +193,8 @@ def run_eval(
             progress(len(predictions), len(queries))
     total = time.perf_counter() - start
     report = evaluate(examples, predictions, spec_map).to_json()
+    if records is not None:
+        records.extend(prediction_record(e, p) for e, p in zip(examples, predictions))
     report.update(
         method=method.name,
         model=model,

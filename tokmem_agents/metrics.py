@@ -222,6 +222,21 @@ class _Acc:
         }
 
 
+def prediction_record(ex: Example, pred: Prediction) -> dict[str, Any]:
+    """One line of an evaluation's predictions file: the query, gold and predicted calls, and whether
+    the tools (in order) and the whole answer were right, as the metrics count them."""
+    gold_names, pred_names = ex.tool_names, [c.name for c in pred.calls]
+    return {
+        "query": ex.query,
+        "gold": [c.to_json() for c in ex.calls],
+        "predicted": [c.to_json() for c in pred.calls],
+        "text": pred.text,
+        "invalid": list(pred.invalid),
+        "tools_right": gold_names == pred_names,
+        "exact": [call_key(c) for c in ex.calls] == [call_key(c) for c in pred.calls],
+    }
+
+
 def _as_spec_map(specs: Mapping[str, ToolSpec] | Sequence[ToolSpec]) -> Mapping[str, ToolSpec]:
     return specs if isinstance(specs, Mapping) else {s.name: s for s in specs}
 

@@ -87,6 +87,30 @@ def test_compare_writes_every_method_and_cost(runs: dict[str, Any]) -> None:
     assert "| TokMem (constrained) |" in md and "| LoRA (r=8, q/v) |" in md and "**notool**" in md
 
 
+def test_compare_update_reruns_only_the_given_methods(runs: dict[str, Any], tiny_model_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import tokmem_agents.retrieval as retrieval
+
+    shutil.copy(runs["out"] / "compare.json", tmp_path / "compare.json")
+    before = json.loads((tmp_path / "compare.json").read_text())
+    quick = ["--model", str(tiny_model_dir), "--limit", "2", "--epochs", "1", "--max-new-tokens", "6", "--out", str(tmp_path)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(retrieval, "MiniLMRetriever", FirstTools)
+        after = _script("compare").main([*quick, "--tools", "3", "--k", "2", "--methods", "rag", "--update"])
+        with pytest.raises(SystemExit, match="another tools"):
+            _script("compare").main([*quick, "--tools", "2", "--methods", "rag", "--update"])
+        with pytest.raises(SystemExit, match="no previous results file"):
+            _script("compare").main([*quick, "--tools", "3", "--methods", "rag", "--update", "--name", "other"])
+    assert list(after["methods"]) == list(before["methods"])  # same methods, same order
+    assert "--update" in after["methods"]["rag"]["run"]["command"]
+    for m in before["methods"]:
+        if m != "rag":
+            assert after["methods"][m]["sets"] == before["methods"][m]["sets"]
+            assert "--update" not in after["methods"][m]["run"]["command"]
+    assert json.loads((tmp_path / "compare.json").read_text())["methods"].keys() == before["methods"].keys()
+
+
 def test_scaling_measures_icl_prompts_even_when_skipped(runs: dict[str, Any]) -> None:
     saved = json.loads((runs["out"] / "scaling.json").read_text())
     sizes = saved["sizes"]

@@ -23,6 +23,7 @@ def test_adapt_then_learn_on_the_adapter(tiny_model_dir: Path, tokmem_home: Path
     assert (saved / "adapter_model.safetensors").is_file() and (saved / "adapter_config.json").is_file()
     meta = json.loads((saved / "tokmem-adapter.json").read_text())
     assert meta["config"]["rank"] == 2 and meta["stats"]["tools"] == 3 and meta["base"]["adapter"] is None
+    assert meta["config"]["group_by_length"] is True and meta["stats"]["threads"] >= 1
     spec = write_json(tmp_path / "tools.json", [PING, NOTE])
     bank = tmp_path / "bank"
     res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", bank, "--epochs", 1, "--adapter", ident)
@@ -42,3 +43,16 @@ def test_adapt_bad_input(tiny_model_dir: Path, tokmem_home: Path, tmp_path: Path
     res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b", "--adapter", "0123456789abcdef")
     assert res.exit_code == 2 and "not found" in one_error_line(res)
     assert not (tmp_path / "b" / "bank.json").exists()
+
+
+def test_adapt_group_by_length_switch(tiny_model_dir: Path, tokmem_home: Path, tmp_path: Path) -> None:
+    """--no-group-by-length trains in the plain shuffled order: recorded, and a different adapter."""
+    corpus = _corpus(tmp_path)
+    ids = {}
+    for flag in ("--group-by-length", "--no-group-by-length"):
+        res = run("adapt", "--model", tiny_model_dir, "--corpus", corpus, "--epochs", 1, "--rank", 2, flag)
+        assert res.exit_code == 0, res.output
+        ids[flag] = re.search(r"adapter ([0-9a-f]{16}):", res.stdout).group(1)
+    meta = json.loads((tokmem_home / "models" / "adapters" / ids["--no-group-by-length"] / "tokmem-adapter.json").read_text())
+    assert meta["config"]["group_by_length"] is False
+    assert ids["--group-by-length"] != ids["--no-group-by-length"]

@@ -37,6 +37,27 @@ def test_json_report(learned_bank: Path, data: Path, short_decoding: None) -> No
     assert report["prompt_tokens_per_query"] > 0
 
 
+def test_predictions_file_matches_the_report(learned_bank: Path, data: Path, tmp_path: Path, short_decoding: None) -> None:
+    out = tmp_path / "preds.jsonl"
+    res = run("eval", data, "--json", "--bank", learned_bank, "--predictions", out)
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["query"] for x in lines] == [r["query"] for r in ROWS]
+    assert [x["gold"] for x in lines] == [r["calls"] for r in ROWS]
+    assert sum(x["exact"] for x in lines) == round(report["full_em"] * 3)
+    assert sum(x["tools_right"] for x in lines) == round(report["sequence_acc"] * 3)
+    assert all(isinstance(x["predicted"], list) and isinstance(x["text"], str) for x in lines)
+
+
+def test_bad_predictions_path_is_a_usage_error(learned_bank: Path, data: Path, tmp_path: Path) -> None:
+    res = run("eval", data, "--bank", learned_bank, "--predictions", tmp_path / "no" / "such" / "p.jsonl")
+    assert res.exit_code == 2 and "does not exist" in one_error_line(res)
+    res = run("eval", data, "--bank", learned_bank, "--predictions", tmp_path)  # a directory
+    assert res.exit_code == 2
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
 def test_table_limit_and_no_constrain(learned_bank: Path, data: Path, short_decoding: None) -> None:
     res = run("eval", data, "--bank", learned_bank, "--limit", 2, "--no-constrain")
     assert res.exit_code == 0, res.output
