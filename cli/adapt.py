@@ -55,7 +55,7 @@ def adapt_command(
 
     Do this once per backbone; then learn your tools on it with `learn-tool --adapter ID`. The adapter
     is saved under $TOKMEM_HOME/models/adapters/ID; banks learned on it record ID and refuse to load
-    on another adapter. The same options, torch build and CPU thread count give the same ID.
+    on another adapter. CPU runs are not bit-reproducible, so a rerun gives a new ID.
     """
     g = resolve_globals(ctx, None, model, debug)
     with errors(g, interrupted="interrupted; no adapter was saved"):

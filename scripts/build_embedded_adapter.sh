@@ -3,8 +3,9 @@
 # copies it into tokmem_agents/data/adapters/<id> and makes it the embedded model's default in
 # defaults.json. Afterwards rebuild the catalog bank on it: scripts/build_default_bank.sh
 # Usage: scripts/build_embedded_adapter.sh [extra adapt options]   (~20 min on a 2-core CPU)
-# CPU kernels split their sums by thread, so the weights are bit-identical only at the same thread
-# count: the shipped adapter was trained with 2 threads (OMP_NUM_THREADS=2, the default here).
+# The shipped adapter was trained with 2 threads (OMP_NUM_THREADS=2, the default here). Runs are not
+# bit-identical (a rerun at 2 threads differed by 4.9% in the weights; other thread counts differ too),
+# so a rebuild ships a new adapter id and the bank must be rebuilt on it.
 set -euo pipefail
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 cd "$(dirname "$0")/.."

@@ -238,7 +238,7 @@ def train_adapter(
         "final_loss": round(run.final_loss, 5),
         "trainable_parameters": sum(int(t.numel()) for t in state.values()),
         "temporary_tokens": len(specs),
-        "threads": torch.get_num_threads(),  # CPU results are bit-identical only at the same thread count
+        "threads": torch.get_num_threads(),  # a different count gives different weights
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return state, stats
