@@ -164,14 +164,14 @@ def eval_command(
         with err.status(f"preparing {name}...", spinner="dots"):
             m = get_method(name, tm, **options)
         n = min(len(examples), limit) if limit else len(examples)
-        records: list[dict[str, Any]] | None = [] if predictions is not None else None
+        records: list[dict[str, Any]] = []
         with Progress(TextColumn(f"[bold]{name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
             task = bar.add_task("eval", total=n)
             report = run_eval(
                 m, examples, tm.bank.specs, limit, model=tm.backbone.model_id,
                 progress=lambda done, total: bar.update(task, completed=done), records=records,
             )
-        if predictions is not None and records is not None:
+        if predictions is not None:
             from tokmem_agents.storage import atomic_write_text
 
             atomic_write_text(predictions, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))

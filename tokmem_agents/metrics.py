@@ -194,9 +194,9 @@ class _Acc:
         self.n_pred += len(pred_names)
         p, r, f = prf(gold_names, pred_names)
         self.p_sum, self.r_sum, self.f_sum = self.p_sum + p, self.r_sum + r, self.f_sum + f
-        self.seq += gold_names == pred_names
         gold_keys, pred_keys = [call_key(c) for c in ex.calls], [call_key(c) for c in pred.calls]
-        self.full += gold_keys == pred_keys
+        self.seq += gold_names == pred_names  # as in prediction_record's "tools_right"
+        self.full += gold_keys == pred_keys  # "exact"
         for g, q in align_calls(ex.calls, pred.calls):
             self.gold_calls += 1
             if q is not None:
@@ -225,15 +225,16 @@ class _Acc:
 def prediction_record(ex: Example, pred: Prediction) -> dict[str, Any]:
     """One line of an evaluation's predictions file: the query, gold and predicted calls, and whether
     the tools (in order) and the whole answer were right, as the metrics count them."""
-    gold_names, pred_names = ex.tool_names, [c.name for c in pred.calls]
+    one = _Acc()
+    one.add(ex, pred)
     return {
         "query": ex.query,
         "gold": [c.to_json() for c in ex.calls],
         "predicted": [c.to_json() for c in pred.calls],
         "text": pred.text,
         "invalid": list(pred.invalid),
-        "tools_right": gold_names == pred_names,
-        "exact": [call_key(c) for c in ex.calls] == [call_key(c) for c in pred.calls],
+        "tools_right": one.seq == 1,
+        "exact": one.full == 1,
     }
 
 
