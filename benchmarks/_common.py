@@ -283,6 +283,8 @@ def add_model_args(ap: Any) -> None:
     ap.add_argument("--max-new-tokens", type=int, default=None, metavar="N",
                     help="cap generated tokens (icl/rag/lora: per answer; tokmem: per call and per text answer)")
     ap.add_argument("--decode-batch", type=int, default=8, help="decoding batch size (all methods)")
+    ap.add_argument("--copy-bias", type=float, default=None, metavar="LOGITS",
+                    help="TokMem's copy bias (default: DecodeConfig's; before 2026-11-26 results were made with 0)")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
     ap.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
 
@@ -319,9 +321,11 @@ def lora_config(args: Any, train: Any) -> Any:
 def decode_config(args: Any, constrained: bool = True) -> Any:
     from tokmem_agents.config import DecodeConfig
 
-    limits = {}
+    limits: dict[str, Any] = {}
     if args.max_new_tokens:
         limits = {"max_tokens_per_call": args.max_new_tokens, "max_text_tokens": args.max_new_tokens}
+    if args.copy_bias is not None:
+        limits["copy_bias"] = args.copy_bias
     return DecodeConfig(constrained=constrained, batch_size=args.decode_batch, **limits)
 
 

@@ -5,31 +5,46 @@ verbatim in the query, and a small backbone often mangles them when it rewrites 
 "SINGER"). With ``DecodeConfig.copy_bias > 0``, while the decoder is inside a JSON string value
 of a call's arguments, every vocabulary token that continues a span of the query is given that many
 extra logits: at the start of the value, tokens that are a substring of the query; further in, tokens
-that extend the value's longest suffix found in the query. The model still decides when the value
-ends and whether to copy at all (the bias is a nudge, not a mask), and the schema constraint still
-applies on top.
+that extend the value's longest suffix found in the query. While the value so far is a span of the
+query, the tokens that close the string (they start with ``"``) get the same bias: the bias only
+penalises leaving the query, so where a copied value ends stays the model's choice, as before the bias.
+The model still decides whether to copy at all (the bias is a nudge, not a mask), and the schema
+constraint still applies on top.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
 
 MAX_TOKEN_CHARS = 24
 """Longest token string considered (longer vocabulary entries are never copy candidates)."""
 
 
-def open_string_value(text: str) -> str | None:
-    """The content so far of the JSON string value ``text`` ends inside, else None.
+@dataclass(frozen=True)
+class OpenString:
+    """The JSON string value a prefix of a call's arguments ends inside."""
+
+    value: str
+    """Its content so far (escapes kept as written: ``\\"`` stays two characters)."""
+    path: tuple[str | None, ...]
+    """Where it sits: the property names leading to it, ``None`` for an array item."""
+
+
+def open_string(text: str) -> OpenString | None:
+    """The string value ``text`` ends inside, else None.
 
     ``text`` is a prefix of a JSON object (a call's arguments). Object keys are not values (None);
-    strings in arrays are. Escapes are kept as written (``\\"`` stays two characters).
+    strings in arrays are.
     """
     stack: list[str] = []  # "{" or "["
+    keys: list[str | None] = []  # per open container: the key being filled ("{") or None ("[")
     expect_key = False
     in_string = False
     is_value = False
     start = 0
     escaped = False
+    last_key = ""
     for i, ch in enumerate(text):
         if in_string:
             if escaped:
@@ -38,35 +53,73 @@ def open_string_value(text: str) -> str | None:
                 escaped = True
             elif ch == '"':
                 in_string = False
+                if not is_value:
+                    last_key = text[start:i]
             continue
         if ch == '"':
             in_string, start = True, i + 1
             is_value = not (stack and stack[-1] == "{" and expect_key)
         elif ch in "{[":
             stack.append(ch)
+            keys.append(None)
             expect_key = ch == "{"
         elif ch in "}]":
             if stack:
                 stack.pop()
+                keys.pop()
             expect_key = False
         elif ch == ":":
             expect_key = False
+            if keys:
+                keys[-1] = last_key
         elif ch == ",":
             expect_key = bool(stack) and stack[-1] == "{"
     if in_string and is_value:
-        return text[start:]
+        return OpenString(text[start:], tuple(keys))
     return None
 
 
+def closed_choice(schema: Mapping[str, Any], path: Sequence[str | None]) -> bool:
+    """True when the string at ``path`` of an arguments object valid for ``schema`` is one of a
+    closed set (``enum`` or ``const``): its value is chosen by meaning, not copied from the query."""
+    node: Any = schema
+    for key in path:
+        if not isinstance(node, Mapping):
+            return False
+        node = node.get("items") if key is None else (node.get("properties") or {}).get(key)
+    return isinstance(node, Mapping) and ("enum" in node or "const" in node)
+
+
+class CopyVocab:
+    """What copying needs of a tokenizer, built once per backbone: every vocabulary token by its text,
+    and the tokens that close a JSON string."""
+
+    def __init__(self, ids: Mapping[str, Sequence[int]]) -> None:
+        self.ids = {t: list(v) for t, v in ids.items()}
+        """Token text -> ids."""
+        self.closing = frozenset(i for t, v in self.ids.items() if t.startswith('"') for i in v)
+        """Tokens that end a string value (a ``"`` inside a value is escaped, so one that starts a token closes it)."""
+
+    @classmethod
+    def of_tokenizer(cls, tokenizer: Any, vocab_size: int) -> "CopyVocab":
+        """The first ``vocab_size`` ids of ``tokenizer``, each decoded alone (empty and overlong texts skipped)."""
+        ids: dict[str, list[int]] = {}
+        texts: Sequence[str] = tokenizer.batch_decode([[i] for i in range(vocab_size)], skip_special_tokens=True)
+        for i, t in enumerate(texts):
+            if t and len(t) <= MAX_TOKEN_CHARS and "\ufffd" not in t:
+                ids.setdefault(t, []).append(i)
+        return cls(ids)
+
+
 class CopyIndex:
-    """Which vocabulary tokens continue a span of one query (built per query, cheap to query)."""
+    """Which vocabulary tokens keep a string value a copy of a span of one query (built per query)."""
 
-    def __init__(self, query: str, token_ids: dict[str, list[int]]) -> None:
+    def __init__(self, query: str, vocab: CopyVocab) -> None:
         self.query = query
-        self._ids = token_ids
-        self._cache: dict[str, list[int]] = {}
+        self.vocab = vocab
+        self._cache: dict[tuple[str, bool], list[int]] = {}
 
-    def _continuations(self, prefix: str) -> list[int]:
+    def _continuations(self, prefix: str) -> set[int]:
         """Ids of tokens ``t`` with ``prefix + t`` a substring of the query."""
         found: set[int] = set()
         q, n = self.query, len(prefix)
@@ -74,9 +127,9 @@ class CopyIndex:
         while at >= 0:
             tail = q[at + n : at + n + MAX_TOKEN_CHARS]
             for k in range(1, len(tail) + 1):
-                found.update(self._ids.get(tail[:k], ()))
+                found.update(self.vocab.ids.get(tail[:k], ()))
             at = q.find(prefix, at + 1)
-        return sorted(found)
+        return found
 
     def candidates(self, value: str) -> list[int]:
         """Tokens to favour after the string value ``value`` (the part decoded so far)."""
@@ -85,19 +138,10 @@ class CopyIndex:
             suffix = suffix[1:]
         if value and not suffix:  # the value has left the query: nothing to copy
             return []
-        if suffix not in self._cache:
-            self._cache[suffix] = self._continuations(suffix)
-        return self._cache[suffix]
+        key = (suffix, suffix == value)  # the whole value is a span: ending it keeps the copy
+        if key not in self._cache:
+            self._cache[key] = sorted(self._continuations(suffix) | (self.vocab.closing if key[1] else set()))
+        return self._cache[key]
 
 
-def token_table(tokenizer: Any, vocab_size: int) -> dict[str, list[int]]:
-    """Token text -> ids for the first ``vocab_size`` ids (each decoded alone; empty and overlong skipped)."""
-    table: dict[str, list[int]] = {}
-    texts: Sequence[str] = tokenizer.batch_decode([[i] for i in range(vocab_size)], skip_special_tokens=True)
-    for i, t in enumerate(texts):
-        if t and len(t) <= MAX_TOKEN_CHARS and "\ufffd" not in t:
-            table.setdefault(t, []).append(i)
-    return table
-
-
-__all__ = ["CopyIndex", "MAX_TOKEN_CHARS", "open_string_value", "token_table"]
+__all__ = ["CopyIndex", "CopyVocab", "MAX_TOKEN_CHARS", "OpenString", "closed_choice", "open_string"]

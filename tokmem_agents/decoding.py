@@ -23,7 +23,7 @@ import torch
 from .backbone import Backbone
 from .config import DecodeConfig
 from .constraints import CallGrammar, fill_masks
-from .copying import CopyIndex, open_string_value, token_table
+from .copying import CopyIndex, CopyVocab, closed_choice, open_string
 from .data import ToolCall
 from .errors import UnknownToolError
 from .lm import MemoryLM, autocast
@@ -187,14 +187,14 @@ class Decoder:
         self.bank = bank
         self.lm = MemoryLM(backbone, bank.input_vectors.to(backbone.device), None if bank.output_vectors is None else bank.output_vectors.to(backbone.device))
         self._grammars: dict[tuple[Any, ...], Any] = {}
-        self._token_table: dict[str, list[int]] | None = None
+        self._copy_vocab: CopyVocab | None = None
         self.end_ids = set(backbone.end_token_ids)
 
     def copy_index(self, query: str) -> CopyIndex:
-        """The :class:`~.copying.CopyIndex` of ``query`` (the token table is built on first use)."""
-        if self._token_table is None:
-            self._token_table = token_table(self.backbone.tokenizer, self.backbone.text_vocab)
-        return CopyIndex(query, self._token_table)
+        """The :class:`~.copying.CopyIndex` of ``query`` (the vocabulary side is built on first use)."""
+        if self._copy_vocab is None:
+            self._copy_vocab = CopyVocab.of_tokenizer(self.backbone.tokenizer, self.backbone.text_vocab)
+        return CopyIndex(query, self._copy_vocab)
 
     # -- masks -----------------------------------------------------------------------------
     def _base_mask(self, allowed: frozenset[str] | None) -> torch.Tensor:
@@ -465,16 +465,20 @@ class _Batch:
 
     def _copy_biased(self, logits: torch.Tensor) -> torch.Tensor:
         """``logits`` plus ``copy_bias`` on the tokens that continue a query span, for rows inside a
-        string argument value."""
+        string argument value that is not a closed choice (``enum``/``const``) of the tool's schema."""
         assert self.copy is not None
         out = None
         tok = self.dec.backbone.tokenizer
+        v = self.dec.backbone.base_vocab
         for b, r in enumerate(self.active):
             row = self.rows[r]
             if row.phase != "call" or not row.starts:
                 continue
-            value = open_string_value(tok.decode(row.tokens[row.starts[-1] + 1 :], skip_special_tokens=True))
-            ids = self.copy[r].candidates(value) if value is not None else []
+            mem, args = row.segment(len(row.starts) - 1)
+            found = open_string(tok.decode(args, skip_special_tokens=True))
+            if found is None or closed_choice(self.dec.bank.tools[mem - v].spec.schema, found.path):
+                continue
+            ids = self.copy[r].candidates(found.value)
             if ids:
                 out = logits.clone() if out is None else out
                 out[b, ids] += self.config.copy_bias

@@ -17,10 +17,10 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="session")
 def train_config():
     """The hyper-parameters the acceptance numbers were measured with (on the embedded model with
-    its shipped default adapter)."""
+    its shipped default adapter): the library's defaults."""
     from tokmem_agents import TrainConfig
 
-    return TrainConfig(epochs=5, lr=1e-2, synthesize=0)  # measured without synthesis
+    return TrainConfig()
 
 
 @pytest.fixture(scope="session")
