@@ -8,8 +8,9 @@ extra logits: at the start of the value, tokens that are a substring of the quer
 that extend the value's longest suffix found in the query. While the value so far is a span of the
 query, the tokens that close the string (they start with ``"``) get the same bias: the bias only
 penalises leaving the query, so where a copied value ends stays the model's choice, as before the bias.
-The model still decides whether to copy at all (the bias is a nudge, not a mask), and the schema
-constraint still applies on top.
+Strings of an ``enum`` or ``const`` (:func:`closed_choice`) get no bias: they are chosen by meaning.
+The model can still write a value that is not in the query (the bias is a penalty, not a mask), and
+the schema constraint still applies on top.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def open_string(text: str) -> OpenString | None:
 
 def closed_choice(schema: Mapping[str, Any], path: Sequence[str | None]) -> bool:
     """True when the string at ``path`` of an arguments object valid for ``schema`` is one of a
-    closed set (``enum`` or ``const``): its value is chosen by meaning, not copied from the query."""
+    closed set (``enum`` or ``const``): its value is chosen by meaning, not copied from the query.
+    Only ``properties`` and ``items`` are followed (not ``anyOf``/``oneOf``/``$ref``)."""
     node: Any = schema
     for key in path:
         if not isinstance(node, Mapping):

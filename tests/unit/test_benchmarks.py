@@ -209,3 +209,17 @@ def test_findings_say_where_tokmem_loses() -> None:
     assert lines[6] == "TokMem's default, renormalisation + replay, ends below TokMem with neither (mean accuracy 0.500 vs 0.600)."
     assert lines[7] == "After the last round TokMem fires a tool on more no-tool queries than LoRA (TokMem, renorm + replay 0.300 vs 0.200)."
     assert len(lines) == 8
+
+
+def test_decode_config_takes_the_copy_bias() -> None:
+    import argparse
+
+    from tokmem_agents.config import DecodeConfig
+
+    sys.path.insert(0, str(BENCH))
+    import _common as common
+
+    ap = argparse.ArgumentParser()
+    common.add_model_args(ap)
+    assert common.decode_config(ap.parse_args([])).copy_bias == DecodeConfig().copy_bias
+    assert common.decode_config(ap.parse_args(["--copy-bias", "0"])).copy_bias == 0.0
