@@ -321,12 +321,12 @@ def lora_config(args: Any, train: Any) -> Any:
 def decode_config(args: Any, constrained: bool = True) -> Any:
     from tokmem_agents.config import DecodeConfig
 
-    limits: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if args.max_new_tokens:
-        limits = {"max_tokens_per_call": args.max_new_tokens, "max_text_tokens": args.max_new_tokens}
+        options = {"max_tokens_per_call": args.max_new_tokens, "max_text_tokens": args.max_new_tokens}
     if args.copy_bias is not None:
-        limits["copy_bias"] = args.copy_bias
-    return DecodeConfig(constrained=constrained, batch_size=args.decode_batch, **limits)
+        options["copy_bias"] = args.copy_bias
+    return DecodeConfig(constrained=constrained, batch_size=args.decode_batch, **options)
 
 
 def text_limits(args: Any) -> dict[str, int]:

@@ -15,6 +15,7 @@ the schema constraint still applies on top.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -38,8 +39,7 @@ def open_string(text: str) -> OpenString | None:
     ``text`` is a prefix of a JSON object (a call's arguments). Object keys are not values (None);
     strings in arrays are.
     """
-    stack: list[str] = []  # "{" or "["
-    keys: list[str | None] = []  # per open container: the key being filled ("{") or None ("[")
+    stack: list[list[Any]] = []  # per open container: [bracket, key being filled ("{") or None]
     expect_key = False
     in_string = False
     is_value = False
@@ -59,24 +59,22 @@ def open_string(text: str) -> OpenString | None:
             continue
         if ch == '"':
             in_string, start = True, i + 1
-            is_value = not (stack and stack[-1] == "{" and expect_key)
+            is_value = not (stack and stack[-1][0] == "{" and expect_key)
         elif ch in "{[":
-            stack.append(ch)
-            keys.append(None)
+            stack.append([ch, None])
             expect_key = ch == "{"
         elif ch in "}]":
             if stack:
                 stack.pop()
-                keys.pop()
             expect_key = False
         elif ch == ":":
             expect_key = False
-            if keys:
-                keys[-1] = last_key
+            if stack:
+                stack[-1][1] = last_key
         elif ch == ",":
-            expect_key = bool(stack) and stack[-1] == "{"
+            expect_key = bool(stack) and stack[-1][0] == "{"
     if in_string and is_value:
-        return OpenString(text[start:], tuple(keys))
+        return OpenString(text[start:], tuple(key for _, key in stack))
     return None
 
 
@@ -104,13 +102,20 @@ class CopyVocab:
 
     @classmethod
     def of_tokenizer(cls, tokenizer: Any, vocab_size: int) -> "CopyVocab":
-        """The first ``vocab_size`` ids of ``tokenizer``, each decoded alone (empty and overlong texts skipped)."""
-        ids: dict[str, list[int]] = {}
-        texts: Sequence[str] = tokenizer.batch_decode([[i] for i in range(vocab_size)], skip_special_tokens=True)
-        for i, t in enumerate(texts):
-            if t and len(t) <= MAX_TOKEN_CHARS and "\ufffd" not in t:
-                ids.setdefault(t, []).append(i)
-        return cls(ids)
+        """The first ``vocab_size`` ids of ``tokenizer``, each decoded alone (empty and overlong texts
+        skipped). Built once per tokenizer and size in a process (decoding the vocabulary takes ~0.5 s)."""
+        per_tok = _VOCABS.setdefault(tokenizer, {})
+        if vocab_size not in per_tok:
+            ids: dict[str, list[int]] = {}
+            texts: Sequence[str] = tokenizer.batch_decode([[i] for i in range(vocab_size)], skip_special_tokens=True)
+            for i, t in enumerate(texts):
+                if t and len(t) <= MAX_TOKEN_CHARS and "\ufffd" not in t:
+                    ids.setdefault(t, []).append(i)
+            per_tok[vocab_size] = cls(ids)
+        return per_tok[vocab_size]
+
+
+_VOCABS: "weakref.WeakKeyDictionary[Any, dict[int, CopyVocab]]" = weakref.WeakKeyDictionary()
 
 
 class CopyIndex:

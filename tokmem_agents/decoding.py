@@ -187,14 +187,11 @@ class Decoder:
         self.bank = bank
         self.lm = MemoryLM(backbone, bank.input_vectors.to(backbone.device), None if bank.output_vectors is None else bank.output_vectors.to(backbone.device))
         self._grammars: dict[tuple[Any, ...], Any] = {}
-        self._copy_vocab: CopyVocab | None = None
         self.end_ids = set(backbone.end_token_ids)
 
     def copy_index(self, query: str) -> CopyIndex:
-        """The :class:`~.copying.CopyIndex` of ``query`` (the vocabulary side is built on first use)."""
-        if self._copy_vocab is None:
-            self._copy_vocab = CopyVocab.of_tokenizer(self.backbone.tokenizer, self.backbone.text_vocab)
-        return CopyIndex(query, self._copy_vocab)
+        """The :class:`~.copying.CopyIndex` of ``query`` (the vocabulary side is built once per process)."""
+        return CopyIndex(query, CopyVocab.of_tokenizer(self.backbone.tokenizer, self.backbone.text_vocab))
 
     # -- masks -----------------------------------------------------------------------------
     def _base_mask(self, allowed: frozenset[str] | None) -> torch.Tensor:

@@ -97,6 +97,7 @@ def test_copy_vocab_maps_text_to_ids(tiny_backbone: Any) -> None:
         assert i in vocab.ids[tok.decode([i])]
         assert (i in vocab.closing) == tok.decode([i]).startswith('"')
     assert vocab.closing and all(0 <= i < tiny_backbone.text_vocab for v in vocab.ids.values() for i in v)
+    assert CopyVocab.of_tokenizer(tok, tiny_backbone.text_vocab) is vocab  # built once per process
 
 
 def test_copy_bias_is_validated() -> None:
