@@ -95,5 +95,19 @@ def test_eval_queries_never_appear_in_training():
     assert leaked == []
 
 
+def _runs(query: str, n: int = 7) -> set[str]:
+    words = re.findall(r"\w+", query.lower())
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_eval_queries_share_no_seven_word_run_with_training():
+    """Stricter than equal queries: a near-copy of an evaluation query in the training data fails too."""
+    training = [e.query for s in SPECS.values() for e in s.examples]
+    training += [e.query for e in load_jsonl(TOOLS / "compositional.jsonl")]
+    seen = set().union(*(_runs(q) for q in training))
+    shared = {q.query: sorted(_runs(q.query) & seen) for path in EVAL_FILES.values() for q in load_jsonl(path)}
+    assert {q: runs for q, runs in shared.items() if runs} == {}
+
+
 def test_every_tool_has_a_procedure_and_every_procedure_a_tool():
     assert set(default_registry(plugins=False).names()) == set(SPECS)
