@@ -88,10 +88,20 @@ def test_eval_split_sizes_and_validity():
     assert len(split["notool"]) >= 30 and all(not e.calls for e in split["notool"])
 
 
+def _training_queries() -> list[str]:
+    """Every query the catalog trains on: the specs' examples and the multi-call / no-tool data."""
+    return [e.query for s in SPECS.values() for e in s.examples] + [
+        e.query for e in load_jsonl(TOOLS / "compositional.jsonl")
+    ]
+
+
+def _eval_queries() -> list[str]:
+    return [e.query for path in EVAL_FILES.values() for e in load_jsonl(path)]
+
+
 def test_eval_queries_never_appear_in_training():
-    training = {_norm(e.query) for s in SPECS.values() for e in s.examples}
-    training |= {_norm(e.query) for e in load_jsonl(TOOLS / "compositional.jsonl")}
-    leaked = [e.query for path in EVAL_FILES.values() for e in load_jsonl(path) if _norm(e.query) in training]
+    training = {_norm(q) for q in _training_queries()}
+    leaked = [q for q in _eval_queries() if _norm(q) in training]
     assert leaked == []
 
 
@@ -102,10 +112,8 @@ def _runs(query: str, n: int = 7) -> set[str]:
 
 def test_eval_queries_share_no_seven_word_run_with_training():
     """Stricter than equal queries: a near-copy of an evaluation query in the training data fails too."""
-    training = [e.query for s in SPECS.values() for e in s.examples]
-    training += [e.query for e in load_jsonl(TOOLS / "compositional.jsonl")]
-    seen = set().union(*(_runs(q) for q in training))
-    shared = {q.query: sorted(_runs(q.query) & seen) for path in EVAL_FILES.values() for q in load_jsonl(path)}
+    seen = set().union(*(_runs(q) for q in _training_queries()))
+    shared = {q: sorted(_runs(q) & seen) for q in _eval_queries()}
     assert {q: runs for q, runs in shared.items() if runs} == {}
 
 
