@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT))
 
-from tokmem_agents.data import Example, load_jsonl  # noqa: E402
-from tokmem_agents.specs import ToolSpec, load_specs  # noqa: E402
+from tokmem_agents.bank.records import Example, load_jsonl  # noqa: E402
+from tokmem_agents.bank.specs import ToolSpec, load_specs  # noqa: E402
 
 log = logging.getLogger("benchmarks")
 
@@ -110,7 +110,7 @@ def new_result(benchmark: str, script: str, argv: Sequence[str] | None, args: An
 
 def write_outputs(out: Path, name: str, result: Mapping[str, Any], markdown: str) -> Path:
     """Write ``<name>.json`` and ``<name>.md`` atomically into ``out``; returns the JSON path."""
-    from tokmem_agents.storage import atomic_write_text
+    from tokmem_agents.files import atomic_write_text
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.json"
@@ -211,7 +211,7 @@ class PeakRSS:
                 return round(int(m.group(1)) / 1024, 1)
         except OSError:
             pass
-        from tokmem_agents.evaluation import peak_rss_mb
+        from tokmem_agents.evaluation.harness import peak_rss_mb
 
         return round(peak_rss_mb(), 1)
 
@@ -293,7 +293,7 @@ def prepare(args: Any) -> Any:
     """Apply ``--threads`` and load the backbone once."""
     import torch
 
-    from tokmem_agents.backbone import load_backbone
+    from tokmem_agents.model.backbone import load_backbone
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -313,7 +313,7 @@ def train_config(args: Any, **changes: Any) -> Any:
 
 
 def lora_config(args: Any, train: Any) -> Any:
-    from tokmem_agents.lora_baseline import LoRAConfig
+    from tokmem_agents.config import LoRAConfig
 
     return LoRAConfig.matching(train, lr=args.lora_lr, rank=args.lora_rank, alpha=2 * args.lora_rank)
 
@@ -326,7 +326,7 @@ def decode_config(args: Any, constrained: bool = True) -> Any:
         options = {"max_tokens_per_call": args.max_new_tokens, "max_text_tokens": args.max_new_tokens}
     if args.copy_bias is not None:
         options["copy_bias"] = args.copy_bias
-    return DecodeConfig(constrained=constrained, batch_size=args.decode_batch, **options)
+    return DecodeConfig.from_options(constrained=constrained, batch_size=args.decode_batch, **options)
 
 
 def text_limits(args: Any) -> dict[str, int]:
@@ -349,7 +349,7 @@ def progress_logger(what: str, every: float = 30.0) -> Callable[[Any], None]:
 
 def learn_tokmem(backbone: Any, specs: Sequence[ToolSpec], extra: Sequence[Example], config: Any, tm: Any = None) -> tuple[Any, Any]:
     """Learn ``specs`` into an in-memory bank (a new one unless ``tm`` is given); returns (TokMem, stats)."""
-    from tokmem_agents.memory import MemoryBank
+    from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.tokmem import TokMem
 
     tm = tm or TokMem(backbone, MemoryBank(backbone.fingerprint))
@@ -364,7 +364,7 @@ def warm_up(method: Any, query: str) -> None:
 
 def score(method: Any, examples: Sequence[Example], specs: Sequence[ToolSpec], model_id: str) -> dict[str, Any]:
     """:func:`run_eval` of ``method`` on ``examples`` after a warm-up query (nothing when there are none)."""
-    from tokmem_agents.evaluation import run_eval
+    from tokmem_agents.evaluation.harness import run_eval
 
     if not examples:
         return {}
@@ -380,7 +380,7 @@ def score_subsets(
     method: Any, subsets: Mapping[str, Sequence[Example]], specs: Sequence[ToolSpec], chunk: int = 64
 ) -> dict[str, dict[str, Any]]:
     """Predict every query once (after a warm-up) and score the union (``all``) and each subset."""
-    from tokmem_agents.metrics import evaluate
+    from tokmem_agents.evaluation.metrics import evaluate
 
     names = [n for n, exs in subsets.items() if exs]
     examples = [e for n in names for e in subsets[n]]
@@ -523,7 +523,7 @@ def render_compare(res: Mapping[str, Any]) -> str:
 def render_scaling(res: Mapping[str, Any]) -> str:
     """Accuracy and cost per number of learned tools, one row per (size, method)."""
     out = [f"Backbone {backbone_text(res)}, {res['date']}. Tools beyond the catalog's {res['catalog_size']} are "
-           "synthetic (`tokmem_agents.auxiliary.generate_corpus`), evaluated on their held-out generated queries.\n\n"]
+           "synthetic (`scripts.auxiliary.generate_corpus`), evaluated on their held-out generated queries.\n\n"]
     head = ["tools (catalog+synthetic)", "method", "n eval", "tool-F1", "full EM", "paper arg-F1", "false calls",
             "prompt tok/q", "s/q", "peak RSS MiB", "trainable params", "train s"]
     rows = []

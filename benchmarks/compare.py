@@ -6,7 +6,7 @@ TokMem learns the catalog (``tools/*.json`` + ``tools/compositional.jsonl``) int
 bank with the given epochs (or uses ``--bank DIR`` as is); LoRA trains on exactly the same examples
 with the same epochs and batch size; ICL puts every schema in the prompt, RAG the top ``--k``
 (MiniLM retriever). All are scored on ``tools/eval/{single,multi,notool}.jsonl`` with the metrics of
-``tokmem_agents.metrics``. ``tokmem_free`` is TokMem decoded without the schema constraint; ICL/RAG
+``tokmem_agents.evaluation.metrics``. ``tokmem_free`` is TokMem decoded without the schema constraint; ICL/RAG
 are unconstrained only (their constrained decoding is not implemented). ``tokmem_adapt`` ("TokMem
 w/ adapt") learns the same bank on the backbone with its frozen adapter merged (``--adapt-adapter``;
 included by default when the model ships one). Every method runs on the plain backbone unless
@@ -55,13 +55,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str, Any]:
-    from tokmem_agents.baselines import ICLMethod, RAGMethod
-    from tokmem_agents.evaluation import TokMemMethod
-    from tokmem_agents.lora_baseline import LoRAMethod, tokmem_training_set
+    from tokmem_agents.evaluation.methods.icl import ICLMethod, RAGMethod
+    from tokmem_agents.evaluation.methods.tokmem import TokMemMethod
+    from tokmem_agents.evaluation.methods.lora import LoRAMethod, tokmem_training_set
 
     backbone = C.prepare(args)
     if args.methods is None:
-        from tokmem_agents.adapter import default_adapter
+        from tokmem_agents.model.adapters import default_adapter
 
         extra_adapt = ["tokmem_adapt"] if args.adapt_adapter != "auto" or default_adapter(backbone.model_id) else []
         args.methods = [*DEFAULT_METHODS[:2], *extra_adapt, *DEFAULT_METHODS[2:]]
@@ -161,8 +161,8 @@ def merge_previous(path: Path, result: dict[str, Any]) -> dict[str, Any]:
 
 def _adapted_backbone(args: argparse.Namespace, backbone: Any) -> Any:
     """The same model with the adapter of ``--adapt-adapter`` merged (a second backbone object)."""
-    from tokmem_agents.adapter import default_adapter
-    from tokmem_agents.backbone import load_backbone
+    from tokmem_agents.model.adapters import default_adapter
+    from tokmem_agents.model.backbone import load_backbone
 
     ref = default_adapter(backbone.model_id) if args.adapt_adapter == "auto" else args.adapt_adapter
     if not ref:
@@ -175,7 +175,7 @@ def _tokmem_bank(
 ) -> tuple[Any, dict[str, Any]]:
     """Learn the catalog in this run (timed), or open ``--bank``."""
     if args.bank is not None and use_bank:
-        from tokmem_agents.memory import MemoryBank
+        from tokmem_agents.bank.memory import MemoryBank
         from tokmem_agents.tokmem import TokMem
 
         bank = MemoryBank.load(args.bank, backbone.fingerprint)

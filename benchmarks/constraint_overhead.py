@@ -1,7 +1,7 @@
 """Per-token cost of the schema constraint next to the model's forward pass, measured in one run.
 
 Loads the embedded SmolLM2-135M (GGUF, float32, 2 threads), then decodes greedy JSON-argument
-continuations with a KV cache under :mod:`tokmem_agents.constraints`. Every step times the forward
+continuations with a KV cache under :mod:`tokmem_agents.decode.grammar`. Every step times the forward
 pass (one token, cached keys/values, logits copied into a row as wide as vocabulary + memory
 tokens) and, separately, the constraint (mask computation + masking the logits + advancing the
 state). Forward and constraint steps are interleaved, so both see the same machine load.
@@ -25,12 +25,14 @@ import numpy as np
 import torch
 
 try:
-    from tokmem_agents.constraints import CallGrammar, apply_masks, fill_masks
+    from tokmem_agents.decode.grammar import CallGrammar, apply_masks, fill_masks
+    from tokmem_agents.model.chat import ChatTemplate
 except ImportError:  # run from a checkout without `pip install -e .`
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tokmem_agents.constraints import CallGrammar, apply_masks, fill_masks
+    from tokmem_agents.decode.grammar import CallGrammar, apply_masks, fill_masks
+    from tokmem_agents.model.chat import ChatTemplate
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -99,10 +101,8 @@ def run(tok: Any, model: Any, batch: int, n_tokens: int) -> dict[str, float]:
     grammar = CallGrammar(tok, base_vocab, TOOLS, end)
     compile_ms = (time.perf_counter() - t0) * 1e3
 
-    prompts = [
-        tok.apply_chat_template([{"role": "user", "content": QUERIES[b % len(QUERIES)]}], add_generation_prompt=True, tokenize=False)
-        for b in range(batch)
-    ]
+    chat = ChatTemplate(tok)
+    prompts = [chat.prompt(QUERIES[b % len(QUERIES)]) for b in range(batch)]
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     enc = tok(prompts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False)

@@ -77,9 +77,9 @@ def forgetting(acc: list[list[float | None]]) -> tuple[float | None, float | Non
 
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str, Any]:
-    from tokmem_agents.data import spec_examples
-    from tokmem_agents.evaluation import TokMemMethod
-    from tokmem_agents.lora_baseline import LoRAMethod
+    from tokmem_agents.bank.records import spec_examples
+    from tokmem_agents.evaluation.methods.tokmem import TokMemMethod
+    from tokmem_agents.evaluation.methods.lora import LoRAMethod
 
     backbone = C.prepare(args)
     catalog = C.load_catalog(args.tools_dir, args.tools)

@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     ap.add_argument("--results", type=Path, default=C.RESULTS_DIR, help="directory of the JSON results")
     ap.add_argument("--out", type=Path, default=C.ROOT / "benchmarks" / "RESULTS.md")
     args = ap.parse_args(argv)
-    from tokmem_agents.storage import atomic_write_text
+    from tokmem_agents.files import atomic_write_text
 
     runs = load_results(args.results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

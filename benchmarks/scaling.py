@@ -3,7 +3,7 @@
     python benchmarks/scaling.py [--sizes 8 24 50 100] [--methods tokmem icl rag lora] [--skip-icl-above 24]
 
 At each size N the tools are the first catalog tools (``tools/*.json`` by file name), then, past
-the catalog's size, synthetic tools from ``tokmem_agents.auxiliary.generate_corpus`` (a seed other
+the catalog's size, synthetic tools from ``scripts.auxiliary.generate_corpus`` (a seed other
 than the adaptation corpus's, and never a tool of the shipped adaptation corpus). Each synthetic
 tool trains on ``--train-per-tool`` generated examples and is evaluated on ``--heldout-per-tool``
 other generated queries; generated multi-call examples are split the same way. Catalog tools train
@@ -50,8 +50,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def synthetic_tools(args: argparse.Namespace, n: int) -> dict[str, Any]:
     """``n`` synthetic tools (none of the adaptation corpus's) with train/held-out splits."""
-    from tokmem_agents import auxiliary
-    from tokmem_agents.data import Example, ToolCall
+    from scripts import auxiliary
+    from tokmem_agents.bank.records import Example, ToolCall
 
     if n <= 0:
         return {"specs": [], "heldout_single": [], "multi_train": [], "multi_heldout": []}
@@ -86,9 +86,9 @@ def synthetic_tools(args: argparse.Namespace, n: int) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str, Any]:
-    from tokmem_agents.baselines import ICLMethod, RAGMethod
-    from tokmem_agents.evaluation import TokMemMethod
-    from tokmem_agents.lora_baseline import LoRAMethod, tokmem_training_set
+    from tokmem_agents.evaluation.methods.icl import ICLMethod, RAGMethod
+    from tokmem_agents.evaluation.methods.tokmem import TokMemMethod
+    from tokmem_agents.evaluation.methods.lora import LoRAMethod, tokmem_training_set
 
     backbone = C.prepare(args)
     catalog = C.load_catalog(args.tools_dir, args.catalog_tools)

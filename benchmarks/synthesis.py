@@ -48,7 +48,7 @@ def variant_name(synthesize: int, hand_written: bool) -> str:
 
 
 def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> dict[str, Any]:
-    from tokmem_agents.evaluation import TokMemMethod
+    from tokmem_agents.evaluation.methods.tokmem import TokMemMethod
 
     backbone = C.prepare(args)
     catalog = C.load_catalog(args.tools_dir, args.tools)

@@ -9,7 +9,7 @@ import typer
 
 from tokmem_agents.config import AdaptConfig
 
-from .common import DebugOpt, ModelOpt, errors, out, resolve_globals, training_progress
+from .common import DebugOpt, ModelOpt, VerboseOpt, errors, out, resolve_globals, training_progress
 
 _DEFAULTS = AdaptConfig()
 
@@ -49,6 +49,7 @@ def adapt_command(
     ] = _DEFAULTS.group_by_length,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Adapt a backbone ("TokMem w/ adapt"): train a LoRA adapter with temporary memory tokens on the
     auxiliary corpus, then freeze it and drop the temporary tokens.
@@ -57,11 +58,11 @@ def adapt_command(
     is saved under $TOKMEM_HOME/models/adapters/ID; banks learned on it record ID and refuse to load
     on another adapter. CPU runs are not bit-reproducible, so a rerun gives a new ID.
     """
-    g = resolve_globals(ctx, None, model, debug)
+    g = resolve_globals(ctx, None, model, debug, verbose)
     with errors(g, interrupted="interrupted; no adapter was saved"):
-        from tokmem_agents.auxiliary import load_corpus
-        from tokmem_agents.backbone import load_backbone
-        from tokmem_agents.adapter import adapt
+        from tokmem_agents.learn.adapt import adapt
+        from tokmem_agents.learn.corpus import load_corpus
+        from tokmem_agents.model.backbone import load_backbone
 
         names = tuple(t.strip() for t in targets.split(",") if t.strip())
         if not names:
@@ -74,7 +75,7 @@ def adapt_command(
         if max_tools is not None:
             aux = aux.subset(max_tools)
         with out.status("loading the model..."):
-            backbone = load_backbone(g.model, adapter=None)
+            backbone = load_backbone(g.model, adapter=None, verbose=g.verbose or g.debug)
         with training_progress("adapting") as update:
             adapter = adapt(backbone, aux, config, update)
         s = adapter.stats

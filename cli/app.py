@@ -24,6 +24,7 @@ from .common import (
     DebugOpt,
     ModelOpt,
     NoArgsIsHelpError,
+    VerboseOpt,
     UsageError,
     one_line,
     resolve_globals,
@@ -47,9 +48,9 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, debug: DebugOpt = False) -> None:
+def _root(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, debug: DebugOpt = False, verbose: VerboseOpt = False) -> None:
     """Global options given before the command apply to it (the command's own options win)."""
-    resolve_globals(ctx, bank, model, debug)
+    resolve_globals(ctx, bank, model, debug, verbose)
 
 
 app.command("learn-tool")(learn_tool)
@@ -65,9 +66,12 @@ def main(argv: list[str] | None = None) -> None:
     command = typer.main.get_command(app)
     try:
         rv = command.main(args=argv, prog_name="tokmem-agent", standalone_mode=False)
-    except NoArgsIsHelpError as e:  # bare `tokmem-agent` or `tokmem-agent tools`
-        if e.ctx is not None:
-            print(e.ctx.get_help())
+    except NoArgsIsHelpError as e:  # bare `tokmem-agent` (help) or a group without its command (`tokmem-agent tools`)
+        if e.format_message():  # typer's rich help prints itself while the error is built; plain help is the message
+            print(e.format_message())
+        if e.ctx is not None and e.ctx.parent is not None:
+            print(f"error: missing command (see `{e.ctx.command_path} --help`)", file=sys.stderr)
+            sys.exit(EXIT_USAGE)
         sys.exit(0)
     except UsageError as e:
         cmd = e.ctx.command_path if e.ctx is not None else "tokmem-agent"

@@ -16,6 +16,7 @@ from .common import (
     ModelOpt,
     NoConstrainOpt,
     TimeBudgetOpt,
+    VerboseOpt,
     decode_config,
     err,
     errors,
@@ -26,11 +27,11 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from tokmem_agents.bank.memory import MemoryBank
+    from tokmem_agents.bank.records import ToolCall
     from tokmem_agents.config import DecodeConfig
-    from tokmem_agents.decoding import DecodeResult
-    from tokmem_agents.memory import MemoryBank
+    from tokmem_agents.decode.results import DecodeResult
     from tokmem_agents.registry import ProcedureRegistry, ProcedureResult
-    from tokmem_agents.data import ToolCall
 
 
 def stop_line(result: "DecodeResult", config: "DecodeConfig") -> str | None:
@@ -55,10 +56,10 @@ def stop_line(result: "DecodeResult", config: "DecodeConfig") -> str | None:
 def describe_result(result: "DecodeResult", bank: "MemoryBank", base_vocab: int, config: "DecodeConfig") -> list[str]:
     """Readable lines for one decode with ``config``: each memory token that fired and with what (valid,
     invalid or truncated at a limit, the last two never run), or the text answer, then the limit that stopped it."""
-    from tokmem_agents.memory import token_label
+    from tokmem_agents.bank.memory import token_label
 
     lines: list[str] = []
-    for ev in result.events():
+    for ev in result.events:
         token = f"{token_label(ev.name)} (id {base_vocab + bank.index(ev.name)})" if ev.name in bank else token_label(ev.name)
         if ev.call is not None:
             shown = f"{ev.name}({json.dumps(ev.call.arguments, ensure_ascii=False)})"
@@ -119,6 +120,7 @@ def call(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Turn one request into tool calls with the bank's memory tokens.
 
@@ -127,7 +129,7 @@ def call(
     --time-budget), are reported and never run; so is the limit that stopped decoding. With --execute,
     exits 1 when a procedure fails.
     """
-    g = resolve_globals(ctx, bank, model, debug)
+    g = resolve_globals(ctx, bank, model, debug, verbose)
     with errors(g):
         config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
         tm = open_tokmem(g)
@@ -137,7 +139,7 @@ def call(
         calls = result.valid_calls
         results = execute_calls(calls, tm.bank, _registry()) if execute else []
         if as_json:
-            for ev in result.events():
+            for ev in result.events:
                 if ev.truncated:
                     err.print(f"truncated call of {ev.name} (not in the output): cut at a decoding limit")
                 elif ev.invalid is not None:

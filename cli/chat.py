@@ -17,6 +17,7 @@ from .common import (
     ModelOpt,
     NoConstrainOpt,
     TimeBudgetOpt,
+    VerboseOpt,
     decode_config,
     errors,
     open_tokmem,
@@ -43,7 +44,7 @@ PROMPT = "you> "
 
 def tool_lines(tm: "TokMem", registry: "ProcedureRegistry") -> list[str]:
     """One line per learned tool: name, memory token, whether it asks before running, description."""
-    from tokmem_agents.memory import token_label
+    from tokmem_agents.bank.memory import token_label
 
     if not len(tm.bank):
         return ["(the bank holds no tools; learn some with `tokmem-agent learn-tool`)"]
@@ -162,6 +163,7 @@ def chat(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Chat with the bank: requests become tool calls, which run after confirmation.
 
@@ -170,7 +172,7 @@ def chat(
     Calls cut at a decoding limit (--max-tokens-per-call, --time-budget) are shown as truncated, never run.
     Arrow keys recall history. /tools, /help, /quit; Ctrl-D or Ctrl-C leave.
     """
-    g = resolve_globals(ctx, bank, model, debug)
+    g = resolve_globals(ctx, bank, model, debug, verbose)
     with errors(g):
         config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
         try:

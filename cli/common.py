@@ -30,10 +30,11 @@ from tokmem_agents import config as _config
 from tokmem_agents.errors import TokMemError
 
 if TYPE_CHECKING:
+    from tokmem_agents.bank.location import BankLocation
+    from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.config import DecodeConfig
-    from tokmem_agents.memory import MemoryBank
+    from tokmem_agents.learn.loop import TrainProgress
     from tokmem_agents.tokmem import TokMem
-    from tokmem_agents.trainer import TrainProgress
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -74,7 +75,14 @@ AdapterOpt = Annotated[
 ]
 DebugOpt = Annotated[
     bool,
-    typer.Option("--debug", metavar="", show_default=False, help="Show full tracebacks (also: TOKMEM_DEBUG=1)."),
+    typer.Option("--debug", metavar="", show_default=False, help="Show full tracebacks and every log line (also: TOKMEM_DEBUG=1)."),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose", "-v", metavar="", show_default=False,
+        help="Show progress and log lines, and what transformers and peft print while the model loads.",
+    ),
 ]
 NoConstrainOpt = Annotated[
     bool, typer.Option("--no-constrain", metavar="", help="Decode arguments without the JSON Schema constraint.")
@@ -142,9 +150,10 @@ def decode_config(
 ) -> "DecodeConfig":
     """The :class:`DecodeConfig` of ``--no-constrain``, the limit options and ``--copy-bias`` (an
     option not given keeps its default)."""
-    options = {"max_calls": max_calls, "max_tokens_per_call": max_tokens_per_call, "time_budget": time_budget,
-               "copy_bias": copy_bias}
-    return _config.DecodeConfig(constrained=not no_constrain, **{k: v for k, v in options.items() if v is not None})
+    return _config.DecodeConfig.from_options(
+        constrained=not no_constrain, max_calls=max_calls, max_tokens_per_call=max_tokens_per_call,
+        time_budget=time_budget, copy_bias=copy_bias,
+    )
 
 
 @dataclass(frozen=True)
@@ -154,13 +163,16 @@ class Globals:
     bank: Path | None
     model: str | None
     debug: bool
+    verbose: bool = False
 
 
 _META_KEY = "tokmem_agents.cli.globals"
 
 
-def resolve_globals(ctx: typer.Context | None, bank: Path | None, model: str | None, debug: bool) -> Globals:
-    """Merge a command's own ``--bank/--model/--debug`` with those given before the command name.
+def resolve_globals(
+    ctx: typer.Context | None, bank: Path | None, model: str | None, debug: bool, verbose: bool = False
+) -> Globals:
+    """Merge a command's own ``--bank/--model/--debug/--verbose`` with those given before the command name.
 
     The merged values are kept in ``ctx.meta`` (shared by the whole context chain) for subcommands.
     """
@@ -171,8 +183,9 @@ def resolve_globals(ctx: typer.Context | None, bank: Path | None, model: str | N
         bank if bank is not None else parent.bank,
         model if model is not None else parent.model,
         debug or parent.debug or env_debug,
+        verbose or parent.verbose,
     )
-    setup_logging(g.debug)
+    setup_logging(g.debug, g.verbose)
     if ctx is not None:
         ctx.meta[_META_KEY] = g
     return g
@@ -192,15 +205,16 @@ class _StderrHandler(logging.StreamHandler):
 _handler: _StderrHandler | None = None
 
 
-def setup_logging(debug: bool) -> None:
-    """Library logs go to stderr: warnings by default, everything with ``--debug``."""
+def setup_logging(debug: bool, verbose: bool = False) -> None:
+    """Library logs go to stderr: warnings by default, progress lines with ``--verbose``, everything
+    with ``--debug``."""
     global _handler
     if _handler is None:
         _handler = _StderrHandler()
         _handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         logging.getLogger("tokmem_agents").addHandler(_handler)
         logging.getLogger("tokmem_agents").propagate = False
-    logging.getLogger("tokmem_agents").setLevel(logging.DEBUG if debug else logging.WARNING)
+    logging.getLogger("tokmem_agents").setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
 
 
 def one_line(text: str) -> str:
@@ -239,48 +253,45 @@ def errors(g: Globals, interrupted: str = "interrupted") -> Iterator[None]:
 # --- banks ----------------------------------------------------------------------------------------
 
 
-def bank_label(g: Globals) -> str:
-    """The bank directory the user means, for messages."""
-    from tokmem_agents.home import default_bank_dir
+def bank_location(g: Globals) -> "BankLocation":
+    """Which bank the user means (``--bank`` or the default one) and where it is read from."""
+    from tokmem_agents.bank.location import BankLocation
 
-    return str(g.bank if g.bank is not None else default_bank_dir())
-
-
-def bank_source(g: Globals) -> Path | None:
-    """The directory a read of this bank comes from, as :meth:`TokMem.open` picks it (None: no bank).
-
-    Without ``--bank``, the default bank falls back to the catalog bank shipped with the package.
-    """
-    from tokmem_agents.home import default_bank_dir
-    from tokmem_agents.tokmem import SHIPPED_BANK, bank_model_id
-
-    target = g.bank if g.bank is not None else default_bank_dir()
-    if bank_model_id(target) is not None:
-        return target
-    if g.bank is None and bank_model_id(SHIPPED_BANK) is not None:
-        return SHIPPED_BANK
-    return None
+    return BankLocation.resolve(g.bank)
 
 
-def read_bank(g: Globals) -> "MemoryBank | None":
-    """The bank's contents without loading the backbone (None when there is no bank yet)."""
-    from tokmem_agents.memory import MemoryBank
+def require_bank(g: Globals) -> "tuple[BankLocation, MemoryBank]":
+    """The bank of a command that only reads one (no model loaded): no bank is a usage error naming
+    the directory (exit 2); only ``learn-tool`` and ``tools import`` create banks."""
+    location = bank_location(g)
+    return location, location.require()
 
-    source = bank_source(g)
-    return MemoryBank.load(source) if source is not None else None
 
+def open_tokmem(
+    g: Globals,
+    *,
+    location: "BankLocation | None" = None,
+    bank: "MemoryBank | None" = None,
+    model: str | None = None,
+    adapter: str | None = None,
+    create: bool = False,
+) -> "TokMem":
+    """Open the bank on its backbone (``--model``/``--adapter`` or the one it remembers), with a spinner.
 
-def open_tokmem(g: Globals, model: str | None = None, adapter: str | None = None) -> "TokMem":
-    """Open the bank on its backbone (``--model``/``--adapter`` or the one it remembers), with a spinner."""
+    ``location`` and ``bank`` are what the command already read (then the bank is not read again);
+    without ``create``, no bank is a usage error (exit 2)."""
+    from tokmem_agents.tokmem import TokMem
+
+    if location is None:
+        location = bank_location(g)
+        bank = location.load() if create else location.require()
+    elif bank is None and not create:
+        bank = location.require()
     with err.status("loading the model...", spinner="dots"):
-        from transformers.utils import logging as hf_logging
-
-        from tokmem_agents.tokmem import TokMem
-
-        if not g.debug:  # transformers' own bars and advisories would drown our one-line messages
-            hf_logging.disable_progress_bar()
-            hf_logging.set_verbosity_error()
-        return TokMem.open(g.bank, model if model is not None else g.model, adapter=adapter if adapter is not None else "auto")
+        return TokMem.at(
+            location, bank, model if model is not None else g.model,
+            adapter=adapter if adapter is not None else "auto", verbose=g.verbose or g.debug,
+        )
 
 
 def print_json(value: object) -> None:

@@ -19,6 +19,7 @@ from .common import (
     MaxTokensPerCallOpt,
     ModelOpt,
     TimeBudgetOpt,
+    VerboseOpt,
     decode_config,
     err,
     errors,
@@ -128,6 +129,7 @@ def eval_command(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Evaluate tool calling on a JSONL set: tool P/R/F1, sequence accuracy, argument EM, schema validity, cost.
 
@@ -135,7 +137,7 @@ def eval_command(
     The decoding limits (--max-calls, --max-tokens-per-call, --time-budget) and --copy-bias apply to tokmem; its
     time budget is per batch of queries, and calls cut at a limit count in "calls truncated".
     """
-    g = resolve_globals(ctx, bank, model, debug)
+    g = resolve_globals(ctx, bank, model, debug, verbose)
     name = method.value
     limits = {"--max-calls": max_calls, "--max-tokens-per-call": max_tokens_per_call, "--time-budget": time_budget,
               "--copy-bias": copy_bias}
@@ -147,14 +149,15 @@ def eval_command(
     with errors(g):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        from tokmem_agents.data import load_jsonl
+        from tokmem_agents.bank.records import load_jsonl
         from tokmem_agents.errors import BankError
 
         examples = load_jsonl(data)
         tm = open_tokmem(g)
         if len(tm.bank) == 0:
             raise BankError(f"the bank {tm.path} holds no tools: nothing to evaluate (learn some with `tokmem-agent learn-tool`)")
-        from tokmem_agents.evaluation import get_method, run_eval
+        from tokmem_agents.evaluation.harness import run_eval
+        from tokmem_agents.evaluation.methods import get_method
 
         options: dict[str, Any] = {}
         if name == "tokmem":
@@ -172,7 +175,7 @@ def eval_command(
                 progress=lambda done, total: bar.update(task, completed=done), records=records,
             )
         if predictions is not None:
-            from tokmem_agents.storage import atomic_write_text
+            from tokmem_agents.files import atomic_write_text
 
             atomic_write_text(predictions, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         if as_json:

@@ -15,22 +15,22 @@ from .common import (
     AdapterOpt,
     BankOpt,
     DebugOpt,
-    Globals,
     ModelOpt,
-    bank_label,
+    VerboseOpt,
+    bank_location,
     err,
     errors,
     open_tokmem,
     out,
-    read_bank,
     resolve_globals,
     training_progress,
 )
 
 if TYPE_CHECKING:
-    from tokmem_agents.data import Example
-    from tokmem_agents.specs import ToolSpec
-    from tokmem_agents.trainer import TrainStats
+    from tokmem_agents.bank.memory import MemoryBank
+    from tokmem_agents.bank.records import Example
+    from tokmem_agents.bank.specs import ToolSpec
+    from tokmem_agents.learn.trainer import TrainStats
 
 _DEFAULTS = TrainConfig()
 
@@ -42,16 +42,16 @@ def _positive(value: float) -> float:
 
 
 def validate_inputs(
-    g: Globals, spec_files: list[Path], data_files: list[Path], retrain: bool
+    bank: "MemoryBank | None", spec_files: list[Path], data_files: list[Path], retrain: bool
 ) -> tuple[list["ToolSpec"], list["Example"], list[str]]:
-    """Read and check every spec and data file without loading the model.
+    """Read and check every spec and data file against ``bank`` (None: a new bank) without loading the model.
 
     Returns the specs, the extra examples, and the names that will be learned (new to the bank, or
     all named ones with ``retrain``). Raises SpecError/DataError naming the file, tool and field.
     """
-    from tokmem_agents.data import check_examples, load_jsonl
+    from tokmem_agents.bank.records import check_examples, load_jsonl
+    from tokmem_agents.bank.specs import check_unique, load_spec_file
     from tokmem_agents.errors import SpecError
-    from tokmem_agents.specs import check_unique, load_spec_file
 
     specs: list[ToolSpec] = []
     origin: dict[str, Path] = {}
@@ -62,7 +62,6 @@ def validate_inputs(
             origin[spec.name] = path
             specs.append(spec)
     check_unique(specs)
-    bank = read_bank(g)
     known = {**(bank.specs if bank is not None else {}), **{s.name: s for s in specs}}
     extra: list[Example] = []
     for path in data_files:
@@ -139,6 +138,7 @@ def learn_tool(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Learn tools from spec files: each new tool becomes one trained memory token.
 
@@ -146,28 +146,25 @@ def learn_tool(
     nothing is trained and nothing is written. Tools already in the bank are skipped unless
     --retrain is given. The bank is saved atomically; Ctrl-C leaves it unchanged.
     """
-    g = resolve_globals(ctx, bank, model, debug)
+    g = resolve_globals(ctx, bank, model, debug, verbose)
     with errors(g, interrupted="interrupted; the bank was left unchanged"):
-        tool_specs, extra, todo = validate_inputs(g, specs, data or [], retrain)
+        location = bank_location(g)
+        existing = location.load()
+        tool_specs, extra, todo = validate_inputs(existing, specs, data or [], retrain)
         skipped = [s.name for s in tool_specs if s.name not in todo]
         if not todo:
             out.print(
-                f"nothing new to learn: {', '.join(skipped)} already in {bank_label(g)} "
+                f"nothing new to learn: {', '.join(skipped)} already in {location.target} "
                 "(use --retrain to learn them again)"
             )
             raise typer.Exit(0)
         if skipped:
             err.print(f"skipping {len(skipped)} tool(s) already in the bank: {', '.join(skipped)} (use --retrain)")
         config = TrainConfig(epochs=epochs, lr=lr, replay=replay, synthesize=synthesize)
-        tm = open_tokmem(g, adapter=adapter)
-        stats = _train(tm, tool_specs, extra, config, retrain)
+        tm = open_tokmem(g, location=location, bank=existing, adapter=adapter, create=True)
+        with training_progress("training") as update:
+            stats = tm.learn(tool_specs, extra, config, retrain=retrain, progress=update)
         if stats is None:  # another process learned them meanwhile
-            out.print(f"nothing new to learn: every tool is already in {bank_label(g)}")
+            out.print(f"nothing new to learn: every tool is already in {location.target}")
             raise typer.Exit(0)
         _summary(stats, str(tm.path))
-
-
-def _train(tm, specs, extra, config, retrain):  # type: ignore[no-untyped-def]
-    """Run :meth:`TokMem.learn` under a progress bar (loss, examples/s, ETA) on stderr."""
-    with training_progress("training") as update:
-        return tm.learn(specs, extra, config, retrain=retrain, progress=update)

@@ -18,17 +18,19 @@ from .common import (
     DebugOpt,
     Globals,
     ModelOpt,
-    bank_label,
+    VerboseOpt,
+    bank_location,
     errors,
     open_tokmem,
     out,
     print_json,
-    read_bank,
+    require_bank,
     resolve_globals,
 )
 
 if TYPE_CHECKING:
-    from tokmem_agents.memory import MemoryBank
+    from tokmem_agents.bank.location import BankLocation
+    from tokmem_agents.bank.memory import MemoryBank
 
 app = typer.Typer(
     name="tools",
@@ -40,9 +42,9 @@ app = typer.Typer(
 
 
 @app.callback()
-def _group(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, debug: DebugOpt = False) -> None:
+def _group(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, debug: DebugOpt = False, verbose: VerboseOpt = False) -> None:
     """List, show, forget, export and import the learned tools of a bank."""
-    resolve_globals(ctx, bank, model, debug)
+    resolve_globals(ctx, bank, model, debug, verbose)
 
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="Tool name.")]
@@ -51,17 +53,13 @@ NameArg = Annotated[str, typer.Argument(metavar="NAME", show_default=False, help
 @contextmanager
 def _existing_bank(
     ctx: typer.Context, bank: Path | None, model: str | None, debug: bool
-) -> "Iterator[tuple[Globals, MemoryBank]]":
-    """The resolved options and the bank as stored (no model loaded), inside :func:`errors`:
-    no bank yet is a :class:`BankError`."""
-    from tokmem_agents.errors import BankError
-
+) -> "Iterator[tuple[Globals, BankLocation, MemoryBank]]":
+    """The resolved options, the location and the bank as stored (no model loaded), inside
+    :func:`errors`: no bank yet is a usage error naming the directory (exit 2)."""
     g = resolve_globals(ctx, bank, model, debug)
     with errors(g):
-        b = read_bank(g)
-        if b is None:
-            raise BankError(f"{bank_label(g)}: no bank here (learn a tool first with `tokmem-agent learn-tool`)")
-        yield g, b
+        location, b = require_bank(g)
+        yield g, location, b
 
 
 def _fmt_loss(value: Any) -> str:
@@ -77,11 +75,8 @@ def list_tools(
     debug: DebugOpt = False,
 ) -> None:
     """List the learned tools: name, memory token id, examples, final loss, description."""
-    g = resolve_globals(ctx, bank, model, debug)
-    with errors(g):
-        b = read_bank(g)
-        tools = b.tools if b is not None else []
-        base = b.fingerprint.vocab_size if b is not None else 0
+    with _existing_bank(ctx, bank, model, debug) as (_, location, b):
+        base = b.fingerprint.vocab_size
         rows = [
             {
                 "name": t.name,
@@ -90,15 +85,15 @@ def list_tools(
                 "final_loss": t.stats.get("final_loss"),
                 "description": t.spec.description,
             }
-            for i, t in enumerate(tools)
+            for i, t in enumerate(b.tools)
         ]
         if as_json:
             print_json(rows)
             return
-        if b is None:
-            out.print(f"no tools yet: there is no bank at {bank_label(g)} (learn some with `tokmem-agent learn-tool`)")
+        if not rows:
+            out.print(f"no tools yet: the bank at {location.target} holds none (learn some with `tokmem-agent learn-tool`)")
             return
-        table = Table(title=f"{len(rows)} tool(s) in {bank_label(g)} (backbone {b.fingerprint.model_id})", title_justify="left")
+        table = Table(title=f"{len(rows)} tool(s) in {location.target} (backbone {b.fingerprint.model_id})", title_justify="left")
         table.add_column("name", no_wrap=True)
         table.add_column("token id", justify="right")
         table.add_column("examples", justify="right")
@@ -118,9 +113,9 @@ def show(
     debug: DebugOpt = False,
 ) -> None:
     """Print a learned tool as JSON: its spec (with examples), memory token and training stats."""
-    from tokmem_agents.memory import token_label
+    from tokmem_agents.bank.memory import token_label
 
-    with _existing_bank(ctx, bank, model, debug) as (_, b):
+    with _existing_bank(ctx, bank, model, debug) as (_, _, b):
         i = b.index(name)
         t = b.tools[i]
         import json
@@ -152,9 +147,9 @@ def forget(
     debug: DebugOpt = False,
 ) -> None:
     """Remove a learned tool from the bank (saved atomically)."""
-    with _existing_bank(ctx, bank, model, debug) as (g, b):
+    with _existing_bank(ctx, bank, model, debug) as (g, location, b):
         b.index(name)  # unknown tool: fail before loading the model
-        tm = open_tokmem(g)
+        tm = open_tokmem(g, location=location, bank=b)
         tm.forget(name)
         out.print(f"forgot {name}; {len(tm.bank)} tool(s) left in {tm.path}")
 
@@ -169,7 +164,7 @@ def export(
     debug: DebugOpt = False,
 ) -> None:
     """Write one learned tool to a portable file: vector, spec, stats and backbone fingerprint."""
-    with _existing_bank(ctx, bank, model, debug) as (_, b):
+    with _existing_bank(ctx, bank, model, debug) as (_, _, b):
         b.export_tool(name, file)
         out.print(f"exported {name} to {file} (backbone {b.fingerprint.model_id})")
 
@@ -187,22 +182,23 @@ def import_(
 
     A new bank is created on the backbone (and adapter) the tool was trained on (unless --model says otherwise).
     """
+    from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.errors import BackboneMismatchError
-    from tokmem_agents.memory import MemoryBank
 
     g = resolve_globals(ctx, bank, model, debug)
     with errors(g):
         tool, fp, _, _ = MemoryBank.read_tool_file(file)
-        existing = read_bank(g)
+        location = bank_location(g)
+        existing = location.load()
         if existing is not None and not existing.fingerprint.same_weights(fp):
             raise BackboneMismatchError(
                 f"refused: {file} ({tool.name}) was learned on backbone {fp.model_id} (hidden {fp.hidden_size}), "
-                f"but the bank {bank_label(g)} is on backbone {existing.fingerprint.model_id} "
+                f"but the bank {location.target} is on backbone {existing.fingerprint.model_id} "
                 f"(hidden {existing.fingerprint.hidden_size}); a memory token only works on the backbone it was "
                 "trained on: learn the tool again on this bank instead"
             )
         model_id = g.model if g.model is not None else (None if existing is not None else fp.model_id)
         adapter = None if existing is not None else (fp.adapter or "none")  # a new bank: the tool's backbone
-        tm = open_tokmem(g, model_id, adapter=adapter)
+        tm = open_tokmem(g, location=location, bank=existing, model=model_id, adapter=adapter, create=True)
         name = tm.import_tool(file, replace_existing=replace)
         out.print(f"imported {name} into {tm.path}; {len(tm.bank)} tool(s) in the bank")

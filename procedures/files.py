@@ -6,7 +6,7 @@ from typing import Any
 
 from tokmem_agents.errors import ProcedureError
 from tokmem_agents.registry import ProcedureRegistry
-from tokmem_agents.storage import atomic_write_bytes
+from tokmem_agents.files import atomic_write_bytes
 
 from .sandbox import display_path, resolve_path, sandbox_root
 

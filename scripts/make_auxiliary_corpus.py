@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tokmem_agents.auxiliary import DEFAULT_DIR, generate_corpus, write_corpus  # noqa: E402
+from scripts.auxiliary import DEFAULT_DIR, generate_corpus, write_corpus  # noqa: E402
 
 
 def main() -> None:

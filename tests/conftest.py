@@ -66,7 +66,7 @@ def tokmem_home(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def tiny_backbone(tiny_model_dir):
     """The tiny model loaded as a frozen Backbone on the CPU."""
-    from tokmem_agents.backbone import load_backbone
+    from tokmem_agents.model.backbone import load_backbone
 
     return load_backbone(str(tiny_model_dir), device="cpu")
 

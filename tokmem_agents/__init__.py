@@ -1,6 +1,7 @@
 """tokmem-agents: tools as learned memory tokens on a frozen causal LM (TokMem).
 
-Heavy modules (torch, transformers) are imported lazily, so ``import tokmem_agents`` is cheap.
+The names below are the public API, each defined in one module of a subpackage (see
+ARCHITECTURE.md); they are imported on first use, so ``import tokmem_agents`` stays cheap (no torch).
 """
 
 from __future__ import annotations
@@ -12,25 +13,30 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "TokMem": "tokmem",
-    "load_backbone": "backbone",
-    "Backbone": "backbone",
-    "Fingerprint": "backbone",
-    "MemoryBank": "memory",
-    "LearnedTool": "memory",
+    "load_backbone": "model.backbone",
+    "Backbone": "model.backbone",
+    "Fingerprint": "model.fingerprint",
+    "MemoryBank": "bank.memory",
+    "LearnedTool": "bank.memory",
+    "BankLocation": "bank.location",
     "BankConfig": "config",
     "TrainConfig": "config",
+    "AdaptConfig": "config",
+    "LoRAConfig": "config",
     "DecodeConfig": "config",
-    "ToolSpec": "specs",
-    "load_specs": "specs",
-    "parse_spec": "specs",
-    "ToolCall": "data",
-    "Example": "data",
-    "load_jsonl": "data",
-    "learn": "trainer",
-    "TrainStats": "trainer",
-    "TrainProgress": "trainer",
-    "Decoder": "decoding",
-    "DecodeResult": "decoding",
+    "ToolSpec": "bank.specs",
+    "load_specs": "bank.specs",
+    "parse_spec": "bank.specs",
+    "ToolCall": "bank.records",
+    "Example": "bank.records",
+    "load_jsonl": "bank.records",
+    "learn": "learn.trainer",
+    "TrainStats": "learn.trainer",
+    "TrainProgress": "learn.loop",
+    "adapt": "learn.adapt",
+    "Decoder": "decode.decoder",
+    "DecodeResult": "decode.results",
+    "CallEvent": "decode.results",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -30,10 +30,12 @@ class BankConfig:
     init: InitMethod = "name"
 
     def to_json(self) -> dict[str, Any]:
+        """The ``"config"`` object of bank.json."""
         return asdict(self)
 
     @classmethod
     def from_json(cls, raw: Any) -> "BankConfig":
+        """Parse bank.json's ``"config"``; anything malformed is a :class:`BankError`."""
         if not isinstance(raw, dict):
             raise BankError("bank.json: field \"config\": expected an object")
         known = {f.name for f in fields(cls)}
@@ -46,16 +48,12 @@ class BankConfig:
         return cfg
 
 
-SYNTHESIZE_PER_NEW_TOOL = 8
-"""Default number of synthesised multi-call examples per tool being learned (``TrainConfig.synthesize=None``)."""
-
-
 @dataclass(frozen=True)
-class TrainConfig:
-    """Hyper-parameters of learning tools: AdamW, weight decay 0, 10% linear warm-up as in the paper;
-    5 epochs at lr 2e-2 rather than its 1-3 at 5e-3, because on the embedded model that measured better
-    (core held-out set, 2026-11-26: tool-F1 0.957 -> 0.989, full EM 0.775 -> 0.825; the catalog bank
-    has been built with it since it was first shipped)."""
+class LoopConfig:
+    """The settings of the one optimisation loop (:func:`tokmem_agents.learn.loop.optimise`) that
+    learning tools, adapting a backbone and the LoRA baseline share: AdamW with a linear warm-up
+    then linear decay, gradient clipping, shuffled batches, bf16 autocast where fast. Each run's
+    config extends it with its own settings and defaults."""
 
     epochs: int = 5
     lr: float = 2e-2
@@ -63,6 +61,33 @@ class TrainConfig:
     weight_decay: float = 0.0
     warmup_ratio: float = 0.1
     seed: int = 0
+    max_grad_norm: float | None = 1.0
+    precision: Precision = "auto"
+    group_by_length: bool = False
+    """Batch examples of similar length together (less padding, faster on a CPU; batches stay shuffled)."""
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
+            raise ValueError("epochs and batch_size must be >= 1 and lr > 0")
+        if not 0 <= self.warmup_ratio < 1 or self.weight_decay < 0:
+            raise ValueError("warmup_ratio must be in [0, 1) and weight_decay >= 0")
+
+    def loop(self) -> "LoopConfig":
+        """Just the loop settings of this config (e.g. to give another run the same step budget)."""
+        return LoopConfig(**{f.name: getattr(self, f.name) for f in fields(LoopConfig)})
+
+
+SYNTHESIZE_PER_NEW_TOOL = 8
+"""Default number of synthesised multi-call examples per tool being learned (``TrainConfig.synthesize=None``)."""
+
+
+@dataclass(frozen=True)
+class TrainConfig(LoopConfig):
+    """Learning tools: AdamW, weight decay 0, 10% linear warm-up as in the paper; 5 epochs at lr 2e-2
+    rather than its 1-3 at 5e-3, because on the embedded model that measured better (core held-out
+    set, 2026-11-26: tool-F1 0.957 -> 0.989, full EM 0.775 -> 0.825; the catalog bank has been built
+    with it since it was first shipped)."""
+
     renormalize: bool = True
     """Rescale new vectors to the mean norm of existing ones after every step (continual learning)."""
     replay: bool = True
@@ -70,19 +95,14 @@ class TrainConfig:
     replay_per_tool: int = 4
     synthesize: int | None = None
     """Multi-call examples synthesised from single-call ones (2-4 calls joined by connectors, see
-    :func:`~tokmem_agents.data.synthesize_compositional`): a count, 0 (off), or None (the default):
-    :data:`SYNTHESIZE_PER_NEW_TOOL` per tool being learned. On by default because it measured better
-    (``benchmarks/synthesis.py``: multi-call tool-F1 0.723 -> 0.781, full EM 0.138 -> 0.215 on the catalog)."""
-    max_grad_norm: float | None = 1.0
-    group_by_length: bool = False
-    """Batch examples of similar length together (less padding, faster on a CPU; batches stay shuffled)."""
+    :func:`~tokmem_agents.learn.synthesis.synthesize_compositional`): a count, 0 (off), or None (the
+    default): :data:`SYNTHESIZE_PER_NEW_TOOL` per tool being learned. On by default because it measured
+    better (``benchmarks/synthesis.py``: multi-call tool-F1 0.723 -> 0.781, full EM 0.138 -> 0.215 on the catalog)."""
     stored_examples_per_tool: int = 16
     """How many examples of each tool the bank keeps for later replay."""
-    precision: Precision = "auto"
 
     def __post_init__(self) -> None:
-        if self.epochs < 1 or self.batch_size < 1 or not self.lr > 0:
-            raise ValueError("epochs and batch_size must be >= 1 and lr > 0")
+        super().__post_init__()
         if self.synthesize is not None and (isinstance(self.synthesize, bool) or not isinstance(self.synthesize, int) or self.synthesize < 0):
             raise ValueError(f"synthesize must be None (auto) or an integer >= 0, not {self.synthesize!r}")
 
@@ -136,87 +156,87 @@ class DecodeConfig:
         if self.require_call and self.allowed_tools is not None and not self.allowed_tools:
             raise ValueError("require_call with no allowed tool: no answer is possible")
 
+    @classmethod
+    def from_options(cls, base: "DecodeConfig | None" = None, **options: Any) -> "DecodeConfig":
+        """The config of options a user gave (CLI flags, LangChain fields, benchmark arguments): each
+        option that is None keeps the value of ``base`` (default: the defaults above).
+
+        ``allowed_tools`` may be any collection of names; an empty one means text only, so the schema
+        constraint and ``require_call`` are switched off (no call can fire)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ValueError(f"unknown decoding option(s) {unknown}; known: {sorted(known)}")
+        given = {k: v for k, v in options.items() if v is not None}
+        if "allowed_tools" in given:
+            given["allowed_tools"] = frozenset(given["allowed_tools"])
+            if not given["allowed_tools"]:
+                given.update(constrained=False, require_call=False)
+        return replace(base if base is not None else cls(), **given)
+
 
 @dataclass(frozen=True)
 class LoraSettings:
     """The shape of a LoRA adapter (peft's ``r``, ``lora_alpha``, ``target_modules``, ``lora_dropout``),
-    shared by :class:`AdaptConfig` and :class:`LoRAConfig`, which add the loop that trains it."""
+    shared by :class:`AdaptConfig` and :class:`LoRAConfig`."""
 
     rank: int = 8
     alpha: int = 16
     targets: tuple[str, ...] = ("q_proj", "v_proj")
     dropout: float = 0.0
 
-    def _check(self, epochs: int, batch_size: int, rates_positive: bool, rates: str) -> None:
-        """Validate the adapter's shape with its loop's ``epochs``, ``batch_size`` and learning ``rates``."""
-        if self.rank < 1 or self.alpha <= 0 or not self.targets or epochs < 1 or batch_size < 1:
-            raise ValueError("rank, alpha, epochs and batch_size must be positive and targets non-empty")
-        if not rates_positive or not 0 <= self.dropout < 1:
-            raise ValueError(f"{rates} must be positive and dropout in [0, 1)")
+    def __post_init__(self) -> None:
+        if self.rank < 1 or self.alpha <= 0 or not self.targets or not 0 <= self.dropout < 1:
+            raise ValueError("rank and alpha must be positive, targets non-empty and dropout in [0, 1)")
+
+    def peft_config(self) -> Any:
+        """This shape as a peft ``LoraConfig`` (no bias terms)."""
+        from peft import LoraConfig
+
+        return LoraConfig(r=self.rank, lora_alpha=self.alpha, target_modules=list(self.targets), lora_dropout=self.dropout, bias="none")
 
     def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of every field (stored in an adapter's metadata)."""
         raw = asdict(self)
         raw["targets"] = list(self.targets)
         return raw
 
 
 @dataclass(frozen=True)
-class AdaptConfig(LoraSettings):
-    """Hyper-parameters of backbone adaptation ("TokMem w/ adapt"): a LoRA adapter trained once per
-    backbone jointly with temporary memory tokens on the auxiliary corpus, then frozen for good."""
+class AdaptConfig(LoraSettings, LoopConfig):
+    """Backbone adaptation ("TokMem w/ adapt"): a LoRA adapter trained once per backbone jointly with
+    temporary memory tokens on the auxiliary corpus, then frozen for good."""
 
     epochs: int = 2
     lr: float = 1e-3
     """Learning rate of the LoRA weights."""
     memory_lr: float = 2e-2
     """Learning rate of the temporary memory rows (the same as a bank's tools are later trained with)."""
-    batch_size: int = 4
-    warmup_ratio: float = 0.1
-    seed: int = 0
-    max_grad_norm: float | None = 1.0
-    precision: Precision = "auto"
     group_by_length: bool = True
-    """Batch examples of similar length together (see :class:`TrainConfig`). On by default here: the
-    auxiliary corpus mixes short and long examples, and grouping made adaptation steps ~25% faster."""
+    """On by default here: the auxiliary corpus mixes short and long examples, and grouping made
+    adaptation steps ~25% faster."""
 
     def __post_init__(self) -> None:
-        self._check(self.epochs, self.batch_size, self.lr > 0 and self.memory_lr > 0, "learning rates")
+        LoopConfig.__post_init__(self)
+        LoraSettings.__post_init__(self)
+        if not self.memory_lr > 0:
+            raise ValueError("memory_lr must be positive")
 
 
 @dataclass(frozen=True)
-class LoRAConfig(LoraSettings):
-    """The LoRA baseline's adapter shape and training loop (defaults: r=8 on q_proj, v_proj)."""
+class LoRAConfig(LoraSettings, LoopConfig):
+    """The LoRA baseline: the adapter's shape and its training loop (defaults: r=8 on q_proj, v_proj)."""
 
     epochs: int = 3
     lr: float = 1e-3
-    batch_size: int = 4
-    weight_decay: float = 0.0
-    warmup_ratio: float = 0.1
-    seed: int = 0
-    max_grad_norm: float | None = 1.0
-    precision: Precision = "auto"
-    group_by_length: bool = False
-    """Batch examples of similar length together (see :class:`TrainConfig`)."""
 
     def __post_init__(self) -> None:
-        self._check(self.epochs, self.batch_size, self.lr > 0, "lr")
+        LoopConfig.__post_init__(self)
+        LoraSettings.__post_init__(self)
 
     @classmethod
     def matching(cls, train: TrainConfig, **changes: Any) -> "LoRAConfig":
         """The loop settings of a TokMem :class:`TrainConfig` (epochs, batch, warm-up, seed, clipping,
-        precision): the same step budget. The learning rate stays LoRA's own unless given."""
-        base = cls(
-            epochs=train.epochs, batch_size=train.batch_size, warmup_ratio=train.warmup_ratio, seed=train.seed,
-            max_grad_norm=train.max_grad_norm, precision=train.precision, group_by_length=train.group_by_length,
-        )
-        return replace(base, **changes)
-
-
-def loop_config(config: "AdaptConfig | LoRAConfig") -> TrainConfig:
-    """The :class:`TrainConfig` that drives :func:`~tokmem_agents.trainer.optimise` for a LoRA run
-    (epochs, lr, batch size, warm-up, seed, clipping, precision)."""
-    return TrainConfig(
-        epochs=config.epochs, lr=config.lr, batch_size=config.batch_size, warmup_ratio=config.warmup_ratio,
-        seed=config.seed, max_grad_norm=config.max_grad_norm, precision=config.precision,
-        group_by_length=config.group_by_length,
-    )
+        precision, grouping): the same step budget. The learning rate stays LoRA's own unless given."""
+        loop = {k: v for k, v in asdict(train.loop()).items() if k not in ("lr", "weight_decay")}
+        return cls(**{**loop, **changes})

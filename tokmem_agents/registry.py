@@ -12,12 +12,15 @@ their own work (size limits, as ``procedures.math`` and ``procedures.files`` do)
 forever; anything that may hang (network, subprocesses) should pass its own timeout to the call it
 makes, or run the work in a child process it can kill.
 
-Built-in procedures live in the top-level ``procedures`` package. Third-party packages add their own
-through the entry-point group ``tokmem_agents.procedures``; an entry point names either a
-:class:`ProcedureRegistry` or a callable ``register(registry) -> None``::
+Procedures are found through the entry-point group ``tokmem_agents.procedures``; an entry point
+names either a :class:`ProcedureRegistry` or a callable ``register(registry) -> None``. The built-in
+catalog (the top-level ``procedures`` package) registers itself the same way, in this project's own
+``pyproject.toml``; third-party packages add theirs likewise::
 
     [project.entry-points."tokmem_agents.procedures"]
     my_tools = "my_package.tools:procedures"
+
+The library never imports ``procedures``: the built-ins depend on this module, not the reverse.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from .errors import ProcedureError, UnknownToolError
 
 if TYPE_CHECKING:
-    from .data import ToolCall
-    from .specs import ToolSpec
+    from .bank.records import ToolCall
+    from .bank.specs import ToolSpec
 
 logger = logging.getLogger(__name__)
 
@@ -187,17 +190,36 @@ def _load_plugin(registry: ProcedureRegistry, entry_point: importlib.metadata.En
         raise ProcedureError(f"entry point {entry_point.name!r} is neither a ProcedureRegistry nor a callable")
 
 
+BUILTIN_DISTRIBUTION = "tokmem-agents"
+"""The distribution whose entry point is the built-in catalog (loaded first, so its names win)."""
+
+
+def _is_builtin(entry_point: importlib.metadata.EntryPoint) -> bool:
+    dist = getattr(entry_point, "dist", None)
+    name = getattr(dist, "name", None) or ""
+    return name.replace("_", "-").lower() == BUILTIN_DISTRIBUTION
+
+
 def default_registry(*, plugins: bool = True) -> ProcedureRegistry:
-    """All built-in procedures plus those of installed plugins (entry-point group ``tokmem_agents.procedures``).
+    """The built-in procedures plus those of installed plugins (entry-point group ``tokmem_agents.procedures``).
 
-    A plugin that fails to load is skipped with a warning; built-in names win over plugin names.
+    The built-in catalog loads first and must load; a plugin that fails to load is skipped with a
+    warning; built-in names win over plugin names. ``plugins=False``: the built-ins only.
     """
-    import procedures  # the built-in catalog; imported here so the library does not need it to load
-
     registry = ProcedureRegistry()
-    procedures.register(registry)
+    found = list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+    builtins = [ep for ep in found if _is_builtin(ep)]
+    if not builtins:
+        raise ProcedureError(
+            f"the built-in procedures are not registered (no {ENTRY_POINT_GROUP!r} entry point of "
+            f"{BUILTIN_DISTRIBUTION}): install the package, e.g. `pip install -e .`"
+        )
+    for ep in builtins:
+        _load_plugin(registry, ep)
     if plugins:
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        for ep in found:
+            if _is_builtin(ep):
+                continue
             try:
                 _load_plugin(registry, ep)
             except Exception as e:  # noqa: BLE001 - a broken plugin must not break the agent

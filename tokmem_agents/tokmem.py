@@ -1,55 +1,41 @@
-"""The high-level API: a bank directory bound to its backbone.
+"""The high-level API: a bank on its backbone, bound to the directory it is saved to.
 
     tm = TokMem.open("my-bank")                  # or TokMem.open() for the default bank
     tm.learn(load_specs(["weather.json"]))       # trains only the new tools, saves atomically
     tm.call("what's the weather in Paris?").calls  # [ToolCall(name="get_weather", ...)]
+
+Which bank and which backbone is decided by :class:`~tokmem_agents.bank.location.BankLocation` (the
+bank records its backbone in its fingerprint). A :class:`TokMem` is safe to share between threads:
+calls from several threads are decoded together in one batch (:mod:`tokmem_agents.decode.queue`),
+and :meth:`TokMem.shared` gives every caller in a process the same instance per bank, opened again
+when the bank changes on disk.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
+import threading
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
-from .backbone import EMBEDDED_ID, Backbone, load_backbone
+from .bank.location import BankLocation, stored_bank
+from .bank.memory import MemoryBank
+from .bank.records import Example
+from .bank.specs import ToolSpec
+from .bank.storage import writer_lock
 from .config import BankConfig, DecodeConfig, TrainConfig
-from .data import Example
-from .decoding import DecodeResult, Decoder
+from .decode.decoder import Decoder
+from .decode.queue import DecodeQueue
+from .decode.results import CallEvent, DecodeResult
 from .errors import BankError, UnknownToolError
-from .home import default_bank_dir
-from .memory import BANK_FILE, MEMORY_FILE, MemoryBank
-from .specs import ToolSpec
-from .storage import readable_dir, writer_lock
-from .trainer import TrainProgress, TrainStats, learn
+from .learn.loop import TrainProgress
+from .learn.trainer import TrainStats, learn
+from .model.backbone import Backbone, load_backbone
 
 log = logging.getLogger(__name__)
 
-SHIPPED_BANK = Path(__file__).parent / "data" / "default_bank"
-"""The catalog bank shipped with the package, learned on the embedded backbone."""
-
-
-def bank_backbone(path: str | Path) -> tuple[str, str | None] | None:
-    """The backbone ``(model id, adapter id or None)`` recorded in a bank directory (None: no bank)."""
-    d = readable_dir(Path(path))
-    f = d / BANK_FILE
-    if not f.is_file():
-        if f.exists() or (d / MEMORY_FILE).exists():  # a bank with a broken bank.json is not "no bank"
-            raise BankError(f"{f}: missing or not a file: corrupt bank (restore it, or remove {d} to start over)")
-        return None
-    try:
-        raw = json.loads(f.read_text(encoding="utf-8"))
-        adapter = raw["backbone"].get("adapter")
-        return str(raw["backbone"]["model_id"]), (str(adapter) if adapter is not None else None)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise BankError(f"{f}: corrupt bank.json (cannot read the backbone it was trained on)") from None
-
-
-def bank_model_id(path: str | Path) -> str | None:
-    """The backbone model id recorded in a bank directory (None when there is no bank)."""
-    recorded = bank_backbone(path)
-    return recorded[0] if recorded is not None else None
+_SHARED_LOCK = threading.Lock()
+_SHARED: dict[tuple[str, str | None], tuple[Any, "TokMem"]] = {}
 
 
 class TokMem:
@@ -61,6 +47,7 @@ class TokMem:
         self.bank = bank
         self.path = path
         self._decoder: Decoder | None = None
+        self._queue = DecodeQueue(self._run)
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -72,40 +59,63 @@ class TokMem:
         config: BankConfig | None = None,
         use_shipped: bool = True,
         adapter: str | None = "auto",
+        verbose: bool = False,
     ) -> "TokMem":
         """Open the bank at ``path`` (default ``$TOKMEM_HOME/banks/default``), or start an empty one.
 
         The backbone (and its adapter) is the one the bank remembers unless ``model``/``adapter`` is
         given (then it must match). A new bank starts on ``model`` with ``adapter`` (``"auto"``: the
-        model's default adapter, see :func:`~tokmem_agents.backbone.load_backbone`).
+        model's default adapter, see :func:`~tokmem_agents.model.backbone.load_backbone`) and ``config``.
         When the default bank does not exist yet, the bank shipped with the package is used (it is
         copied into ``TOKMEM_HOME`` on the first write).
         """
-        target = Path(path) if path is not None else default_bank_dir()
-        source = target
-        if bank_model_id(target) is None and path is None and use_shipped and bank_model_id(SHIPPED_BANK):
-            source = SHIPPED_BANK
-        recorded = bank_backbone(source)
-        if recorded is None:
-            backbone = load_backbone(model, adapter=adapter)
-        else:
-            backbone = load_backbone(
-                model if model is not None else recorded[0], adapter=recorded[1] if adapter == "auto" else adapter
-            )
-        if recorded is None:
+        location = BankLocation.resolve(path, use_shipped=use_shipped)
+        return cls.at(location, location.load(), model, config=config, adapter=adapter, verbose=verbose)
+
+    @classmethod
+    def at(
+        cls,
+        location: BankLocation,
+        bank: MemoryBank | None,
+        model: str | None = None,
+        *,
+        config: BankConfig | None = None,
+        adapter: str | None = "auto",
+        verbose: bool = False,
+    ) -> "TokMem":
+        """The bank already read from ``location`` (None: a new one) on its backbone, as :meth:`open`
+        does it; lets a caller that validated input against the bank open it without reading it again."""
+        if bank is None:
+            backbone = load_backbone(model, adapter=adapter, verbose=verbose)
             bank = MemoryBank(backbone.fingerprint, config or BankConfig())
         else:
-            bank = MemoryBank.load(source, backbone.fingerprint)
-        return cls(backbone, bank, target)
+            fp = bank.fingerprint
+            backbone = load_backbone(
+                model if model is not None else fp.model_id, adapter=fp.adapter if adapter == "auto" else adapter, verbose=verbose
+            )
+        return cls(backbone, bank, location.target)
+
+    @classmethod
+    def shared(cls, path: str | Path | None = None, model: str | None = None) -> "TokMem":
+        """The process-wide :class:`TokMem` of the bank at ``path`` on ``model``: opened once, and
+        opened again when the bank changed on disk since (a tool learned by the CLI, say)."""
+        location = BankLocation.resolve(path)
+        key = (str(location.target.resolve()), model)
+        stamp = location.stamp()
+        with _SHARED_LOCK:
+            cached = _SHARED.get(key)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            tm = cls.at(location, location.load(), model)
+            _SHARED[key] = (stamp, tm)
+            return tm
 
     @property
     def decoder(self) -> Decoder:
+        """The decoder of the current bank (rebuilt after the bank changes)."""
         if self._decoder is None or self._decoder.bank is not self.bank:
             self._decoder = Decoder(self.backbone, self.bank)
         return self._decoder
-
-    def _invalidate(self) -> None:
-        self._decoder = None
 
     # -- learning --------------------------------------------------------------------------
     def learn(
@@ -126,15 +136,24 @@ class TokMem:
         """
         if save and self.path is not None:
             with writer_lock(self.path):
-                if bank_model_id(self.path) is not None:
-                    self.bank = MemoryBank.load(self.path, self.backbone.fingerprint)
+                self._reload()
                 stats = self._learn(specs, data, config, retrain, progress)
                 if stats is not None:
                     self.bank.save(self.path)
             return stats
         return self._learn(specs, data, config, retrain, progress)
 
-    def _learn(self, specs, data, config, retrain, progress) -> TrainStats | None:  # type: ignore[no-untyped-def]
+    def _reload(self) -> None:
+        """Under the writer lock: start from the bank now on disk, if there is one."""
+        assert self.path is not None
+        fresh = stored_bank(self.path, self.backbone.fingerprint)
+        if fresh is not None:
+            self.bank = fresh
+
+    def _learn(
+        self, specs: Sequence[ToolSpec], data: Sequence[Example], config: TrainConfig | None, retrain: bool,
+        progress: Callable[[TrainProgress], None] | None,
+    ) -> TrainStats | None:
         work = self.bank.copy()
         if retrain:
             for s in specs:
@@ -145,32 +164,46 @@ class TokMem:
             return None
         stats = learn(self.backbone, work, todo, data, config, progress)
         self.bank = work
-        self._invalidate()
         return stats
 
     # -- calling ---------------------------------------------------------------------------
+    def _run(self, queries: list[str], config: DecodeConfig, prompts: list[list[int]] | None) -> list[DecodeResult]:
+        return self.decoder.decode(queries, config, prompts=prompts)
+
     def call(self, query: str, config: DecodeConfig | None = None) -> DecodeResult:
         """Decode one query into tool calls (or a plain-text answer)."""
-        return self.decoder.decode([query], config)[0]
+        return self.call_batch([query], config)[0]
 
-    def call_batch(self, queries: Sequence[str], config: DecodeConfig | None = None) -> list[DecodeResult]:
-        """Decode many queries with batched decoding."""
-        return self.decoder.decode(list(queries), config)
+    def call_batch(
+        self, queries: Sequence[str], config: DecodeConfig | None = None, *, prompts: Sequence[Sequence[int]] | None = None
+    ) -> list[DecodeResult]:
+        """Decode many queries in batches; calls made meanwhile from other threads join the same decode.
+
+        ``prompts`` replaces each query's chat prompt with ready token ids (the queries then only label
+        the results)."""
+        return self._queue.decode(queries, config or DecodeConfig(), prompts)
+
+    def stream(
+        self, queries: Sequence[str], config: DecodeConfig | None = None, *, prompts: Sequence[Sequence[int]] | None = None
+    ) -> Iterator[CallEvent | DecodeResult]:
+        """Decode like :meth:`call_batch`, yielding each call the moment its JSON closes, then the
+        results (see :meth:`Decoder.stream`); other decodes wait until the stream is exhausted or closed."""
+        with self._queue.exclusive():
+            yield from self.decoder.stream(queries, config, prompts=prompts)
 
     # -- bank management -------------------------------------------------------------------
     def _edit(self, fn: Callable[[MemoryBank], object]) -> object:
         if self.path is None:
-            out = fn(self.bank)
-            self._invalidate()
+            work = self.bank.copy()
+            out = fn(work)
+            self.bank = work
             return out
         with writer_lock(self.path):
-            if bank_model_id(self.path) is not None:
-                self.bank = MemoryBank.load(self.path, self.backbone.fingerprint)
+            self._reload()
             work = self.bank.copy()
             out = fn(work)
             work.save(self.path)
             self.bank = work
-            self._invalidate()
             return out
 
     def forget(self, name: str) -> None:

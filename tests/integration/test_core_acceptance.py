@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tokmem_agents import DecodeConfig, TokMem, TrainConfig, load_jsonl, load_specs
-from tokmem_agents.metrics import Prediction, evaluate
+from tokmem_agents.evaluation.metrics import Prediction, evaluate
 
 DATA = Path(__file__).parent / "data"
 TRAIN = TrainConfig()

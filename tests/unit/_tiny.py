@@ -7,11 +7,11 @@ from typing import Any, Sequence
 
 import torch
 
-from tokmem_agents.backbone import Fingerprint
+from tokmem_agents.model.fingerprint import Fingerprint
 from tokmem_agents.config import BankConfig
-from tokmem_agents.data import Example, ToolCall
-from tokmem_agents.memory import LearnedTool, MemoryBank
-from tokmem_agents.specs import parse_spec
+from tokmem_agents.bank.records import Example, ToolCall
+from tokmem_agents.bank.memory import LearnedTool, MemoryBank
+from tokmem_agents.bank.specs import parse_spec
 
 
 def make_tiny_model(out: Path, tokenizer_dir: Path, seed: int) -> Path:

@@ -5,7 +5,6 @@ Imported by ``tests/unit/test_cli_*.py`` (pytest puts this directory on ``sys.pa
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 from pathlib import Path
@@ -96,12 +95,12 @@ SHORT = {"max_text_tokens": 4, "max_tokens_per_call": 12, "max_calls": 2}
 @pytest.fixture()
 def short_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every DecodeConfig the CLI and the harness build use :data:`SHORT` limits."""
-    import tokmem_agents.config as config
-    import tokmem_agents.evaluation as evaluation
+    from tokmem_agents.config import DecodeConfig
 
-    short = functools.partial(config.DecodeConfig, **SHORT)
-    monkeypatch.setattr(config, "DecodeConfig", short)
-    monkeypatch.setattr(evaluation, "DecodeConfig", short)
+    real = DecodeConfig.from_options.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        DecodeConfig, "from_options", classmethod(lambda cls, base=None, **o: real(cls, base if base is not None else cls(**SHORT), **o))
+    )
 
 
 @pytest.fixture(scope="session")

@@ -12,22 +12,15 @@ import pytest
 import torch
 
 from _tiny import make_tiny_model, tool_spec
-from tokmem_agents.adapter import (
-    WEIGHTS_FILE,
-    adapt,
-    adapter_id,
-    apply_adapter,
-    find_adapter,
-    read_adapter,
-    train_adapter,
-)
-from tokmem_agents.backbone import load_backbone
+from tokmem_agents.learn.adapt import adapt, train_adapter
+from tokmem_agents.model.adapters import WEIGHTS_FILE, adapter_id, apply_adapter, find_adapter, read_adapter
+from tokmem_agents.model.backbone import load_backbone
 from tokmem_agents.config import AdaptConfig, TrainConfig
-from tokmem_agents.data import Example, ToolCall, spec_examples
+from tokmem_agents.bank.records import Example, ToolCall, spec_examples
 from tokmem_agents.errors import BackboneError, BackboneMismatchError
-from tokmem_agents.memory import MemoryBank
+from tokmem_agents.bank.memory import MemoryBank
 from tokmem_agents.tokmem import TokMem
-from tokmem_agents.trainer import learn
+from tokmem_agents.learn.trainer import learn
 
 LAMP = tool_spec("dim_lamp", "room", examples=[(f"dim the lamp in the {r}", r) for r in ("hall", "den", "attic")])
 PUMP = tool_spec("start_pump", "litres", "integer", examples=[(f"pump {n} litres", n) for n in (3, 40, 7)])
@@ -86,7 +79,7 @@ def test_adapter_id_is_a_content_hash(trained: dict[str, Any]) -> None:
 
 def test_saved_adapter_merges_into_a_fresh_backbone(tiny_model_dir: Path, tokmem_home: Path, trained: dict[str, Any]) -> None:
     base = load_backbone(str(tiny_model_dir), device="cpu", adapter=None)
-    from tokmem_agents.adapter import save_adapter
+    from tokmem_agents.model.adapters import save_adapter
 
     saved = save_adapter(trained["state"], FAST, base.fingerprint, trained["stats"])
     assert saved.path == tokmem_home / "models" / "adapters" / saved.id
@@ -127,7 +120,7 @@ def test_banks_record_the_adapter_and_refuse_another(tiny_model_dir: Path, tokme
 
 
 def test_corrupt_or_foreign_adapters_are_clear_errors(tiny_model_dir: Path, tokmem_home: Path, tmp_path: Path, trained: dict[str, Any]) -> None:
-    from tokmem_agents.adapter import save_adapter
+    from tokmem_agents.model.adapters import save_adapter
 
     base = load_backbone(str(tiny_model_dir), device="cpu", adapter=None)
     saved = save_adapter(trained["state"], FAST, base.fingerprint, trained["stats"])
@@ -142,7 +135,7 @@ def test_corrupt_or_foreign_adapters_are_clear_errors(tiny_model_dir: Path, tokm
     raw[-8:] = bytes(8)
     f.write_bytes(bytes(raw))
     fresh = make_tiny_model(tmp_path / "copy", tiny_model_dir, seed=0)
-    from tokmem_agents.backbone import freeze
+    from tokmem_agents.model.backbone import freeze
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(fresh)
@@ -168,8 +161,8 @@ def test_shipped_default_adapters_are_intact() -> None:
 
     from safetensors.torch import load_file
 
-    from tokmem_agents.adapter import SHIPPED_ADAPTERS, default_adapter
-    from tokmem_agents.backbone import EMBEDDED_ID
+    from tokmem_agents.model.adapters import SHIPPED_ADAPTERS, default_adapter
+    from tokmem_agents.model.sources import EMBEDDED_ID
 
     table = json.loads((SHIPPED_ADAPTERS / "defaults.json").read_text(encoding="utf-8"))
     assert default_adapter(EMBEDDED_ID) == table.get(EMBEDDED_ID)
@@ -182,7 +175,7 @@ def test_shipped_default_adapters_are_intact() -> None:
 
 @pytest.mark.parametrize("value", ["not-an-id", "94186690C275F25F", "94186690c275f25", 12, ["x"], "a" * 5000])
 def test_a_bank_whose_adapter_is_not_an_id_is_a_clear_error(value: Any) -> None:
-    from tokmem_agents.backbone import Fingerprint
+    from tokmem_agents.model.fingerprint import Fingerprint
     from tokmem_agents.errors import BankError
 
     raw = {"model_id": "m", "hidden_size": 4, "vocab_size": 8, "embedding_sha256": "0" * 64, "adapter": value}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tokmem_agents.auxiliary import (
+from scripts.auxiliary import (
     CATALOG_WORDS,
     COMPOSITIONAL_FILE,
     DEFAULT_DIR,
@@ -21,8 +21,8 @@ from tokmem_agents.auxiliary import (
     max_tools,
     write_corpus,
 )
-from tokmem_agents.data import check_examples, load_jsonl
-from tokmem_agents.specs import load_specs
+from tokmem_agents.bank.records import check_examples, load_jsonl
+from tokmem_agents.bank.specs import load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG_FILES = sorted((ROOT / "tools").glob("*.json")) + [ROOT / "tests" / "integration" / "data" / "four_tools.json"]

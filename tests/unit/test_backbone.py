@@ -13,16 +13,11 @@ import pytest
 import torch
 
 from _tiny import make_tiny_model
-from tokmem_agents import backbone as bbmod
-from tokmem_agents.backbone import (
-    EMBEDDED_ID,
-    EMBEDDED_INSTALL,
-    Fingerprint,
-    embedded_model_path,
-    freeze,
-    load_backbone,
-    resolve_model,
-)
+from tokmem_agents.model import backbone as bbmod
+from tokmem_agents.model import sources
+from tokmem_agents.model.backbone import freeze, load_backbone
+from tokmem_agents.model.fingerprint import Fingerprint
+from tokmem_agents.model.sources import EMBEDDED_ID, EMBEDDED_INSTALL, embedded_model_path, resolve_model
 from tokmem_agents.errors import BackboneError, BackboneMismatchError, BankError, UserInputError
 
 
@@ -31,11 +26,11 @@ def _hide_package(monkeypatch: pytest.MonkeyPatch, location: Path | None = None)
     real = importlib.util.find_spec
 
     def find_spec(name: str, *a: Any, **kw: Any) -> Any:
-        if name == bbmod.EMBEDDED_PACKAGE:
+        if name == sources.EMBEDDED_PACKAGE:
             return None if location is None else SimpleNamespace(submodule_search_locations=[str(location)])
         return real(name, *a, **kw)
 
-    monkeypatch.setattr(bbmod.importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(sources.importlib.util, "find_spec", find_spec)
 
 
 # -- resolve_model -------------------------------------------------------------------------------
@@ -56,9 +51,9 @@ def test_embedded_package_without_its_gguf(monkeypatch: pytest.MonkeyPatch, tmp_
 
 
 def test_embedded_package_found_without_importing_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / bbmod.EMBEDDED_GGUF).write_bytes(b"GGUF")
+    (tmp_path / sources.EMBEDDED_GGUF).write_bytes(b"GGUF")
     _hide_package(monkeypatch, tmp_path)
-    assert resolve_model(None) == (EMBEDDED_ID, "gguf", tmp_path / bbmod.EMBEDDED_GGUF)
+    assert resolve_model(None) == (EMBEDDED_ID, "gguf", tmp_path / sources.EMBEDDED_GGUF)
 
 
 def test_gguf_file_path(tmp_path: Path) -> None:
@@ -148,7 +143,7 @@ def test_loaded_backbone_is_frozen_and_loaded_once(tiny_backbone: Any, tiny_mode
 
 def test_chat_prompt_and_end_tokens(tiny_backbone: Any) -> None:
     tok = tiny_backbone.tokenizer
-    text = tiny_backbone.render_prompt("what time is it?")
+    text = tiny_backbone.chat.prompt("what time is it?")
     assert "what time is it?" in text and text.rstrip().endswith("assistant")
     assert tok.decode(tiny_backbone.prompt_ids("what time is it?")) == text
     assert tok.convert_ids_to_tokens(tiny_backbone.end_token_ids[0]) == "<|im_end|>"
@@ -200,7 +195,7 @@ def test_gguf_is_dequantised_once_then_loaded_from_the_cache(
 ) -> None:
     gguf = tmp_path / "tiny.gguf"
     gguf.write_bytes(b"GGUF fake quantised weights")
-    real = bbmod._load_pretrained
+    real = sources._load_pretrained
     dequantised: list[str] = []
 
     def fake(location: Any, dtype: torch.dtype, gguf_file: str | None = None) -> Any:
@@ -209,7 +204,7 @@ def test_gguf_is_dequantised_once_then_loaded_from_the_cache(
             return real(tiny_model_dir, dtype)
         return real(location, dtype)
 
-    monkeypatch.setattr(bbmod, "_load_pretrained", fake)
+    monkeypatch.setattr(sources, "_load_pretrained", fake)
     monkeypatch.setattr(bbmod, "_LOADED", {})
     first = load_backbone(str(gguf), device="cpu")
     assert dequantised == ["tiny.gguf"]

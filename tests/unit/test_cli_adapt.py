@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from cli_support import NOTE, PING, one_error_line, run, write_json
-from tokmem_agents.auxiliary import generate_corpus, write_corpus
+from scripts.auxiliary import generate_corpus, write_corpus
 
 
 def _corpus(tmp_path: Path) -> Path:

@@ -63,6 +63,10 @@ def test_library_errors_exit_2_with_one_line(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_success_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str], tokmem_home: Path) -> None:
+    from tokmem_agents.bank.memory import MemoryBank
+    from tokmem_agents.model.fingerprint import Fingerprint
+
+    MemoryBank(Fingerprint("tiny-test", 64, 49152, "ab" * 32)).save(tmp_path / "b")  # an empty bank (issue 19: a missing one is exit 2)
     code, out, _ = _main(["tools", "list", "--bank", str(tmp_path / "b")], capsys)
     assert code == 0 and "no tools yet" in out
 

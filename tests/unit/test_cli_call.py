@@ -13,8 +13,8 @@ from cli_support import bank_copy, learned_bank, one_error_line, run, short_deco
 def _force_call(monkeypatch: pytest.MonkeyPatch, calls: list[tuple[str, dict]], invalid: bool = False) -> None:
     """Make TokMem.call answer fixed calls (the tiny model is random); the CLI path is unchanged."""
     import tokmem_agents.tokmem as tokmem
-    from tokmem_agents.data import ToolCall
-    from tokmem_agents.decoding import DecodeResult, InvalidCall
+    from tokmem_agents.bank.records import ToolCall
+    from tokmem_agents.decode.results import DecodeResult, InvalidCall
 
     def fake(self, query, config=None):  # type: ignore[no-untyped-def]
         res = DecodeResult(query=query, calls=[ToolCall(n, a) for n, a in calls], prompt_tokens=9)
@@ -76,12 +76,23 @@ def test_execute_runs_procedures_and_reports_results(learned_bank: Path, monkeyp
     assert "result ping: example.com is up" in res.stdout
 
 
+def _empty_bank(tiny_model_dir: Path, path: Path) -> Path:
+    """A bank with no tools on the tiny model (a missing bank is a usage error since issue 19)."""
+    from tokmem_agents.bank.memory import MemoryBank
+    from tokmem_agents.model.backbone import load_backbone
+
+    MemoryBank(load_backbone(str(tiny_model_dir), device="cpu").fingerprint).save(path)
+    return path
+
+
 def test_empty_bank_warns_and_answers_in_text(tiny_model_dir: Path, tmp_path: Path, short_decoding: None) -> None:
-    res = run("call", "hello", "--bank", tmp_path / "empty", "--model", tiny_model_dir, "--json")
+    empty = _empty_bank(tiny_model_dir, tmp_path / "empty")
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in empty.iterdir())
+    res = run("call", "hello", "--bank", empty, "--model", tiny_model_dir, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout) == []
     assert "holds no tools" in res.stderr
-    assert not (tmp_path / "empty").exists()  # calling never writes
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in empty.iterdir()) == before  # calling never writes
 
 
 def test_corrupt_bank_json_is_exit_2(bank_copy: Path) -> None:
@@ -110,7 +121,7 @@ def test_global_options_before_the_command(learned_bank: Path, monkeypatch: pyte
 def _force_result(monkeypatch: pytest.MonkeyPatch, **fields: object) -> list[object]:
     """Make TokMem.call answer ``DecodeResult(**fields)``; returns the list the configs it got go to."""
     import tokmem_agents.tokmem as tokmem
-    from tokmem_agents.decoding import DecodeResult
+    from tokmem_agents.decode.results import DecodeResult
 
     seen: list[object] = []
 
@@ -151,7 +162,7 @@ def test_bad_limits_are_usage_errors(option: str, value: str, tmp_path: Path) ->
 
 
 def test_a_call_cut_at_the_token_limit_is_shown_truncated_and_never_run(learned_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokmem_agents.data import ToolCall
+    from tokmem_agents.bank.records import ToolCall
     from tokmem_agents.registry import ProcedureRegistry
 
     registry = ProcedureRegistry()
@@ -180,7 +191,7 @@ def test_a_call_cut_at_the_token_limit_is_shown_truncated_and_never_run(learned_
 
 
 def test_an_unconstrained_cut_call_is_truncated_not_just_invalid(learned_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokmem_agents.decoding import InvalidCall
+    from tokmem_agents.decode.results import InvalidCall
 
     bad = InvalidCall(0, "ping", '{"host": "exa', ("not JSON: Unterminated string",))
     _force_result(monkeypatch, invalid=[bad], truncated=[0], stop_reason="max_tokens")
@@ -201,7 +212,7 @@ def test_an_unconstrained_cut_call_is_truncated_not_just_invalid(learned_bank: P
     ],
 )
 def test_each_stop_reason_is_said_in_words(learned_bank: Path, monkeypatch: pytest.MonkeyPatch, stop: str, options: list[str], message: str) -> None:
-    from tokmem_agents.data import ToolCall
+    from tokmem_agents.bank.records import ToolCall
 
     _force_result(monkeypatch, calls=[ToolCall("ping", {"host": "a.org"})], stop_reason=stop)
     res = run("call", "ping a.org", "--bank", learned_bank, *options)

@@ -43,9 +43,9 @@ class StubTokMem:
     def __init__(self, answers: dict[str, list[tuple[str, dict]]]) -> None:
         import torch
 
-        from tokmem_agents.backbone import Fingerprint
-        from tokmem_agents.memory import LearnedTool, MemoryBank
-        from tokmem_agents.specs import parse_spec
+        from tokmem_agents.model.fingerprint import Fingerprint
+        from tokmem_agents.bank.memory import LearnedTool, MemoryBank
+        from tokmem_agents.bank.specs import parse_spec
 
         specs = [parse_spec(PING), parse_spec(NOTE)]
         self.bank = MemoryBank(Fingerprint("stub", 8, 100, "0"), tools=[LearnedTool(s) for s in specs], input_vectors=torch.zeros(2, 8))
@@ -54,8 +54,8 @@ class StubTokMem:
         self.answers = answers
 
     def call(self, query: str, config: Any = None) -> Any:
-        from tokmem_agents.data import ToolCall
-        from tokmem_agents.decoding import DecodeResult
+        from tokmem_agents.bank.records import ToolCall
+        from tokmem_agents.decode.results import DecodeResult
 
         if query not in self.answers:
             return DecodeResult(query=query, text="I can only ping and take notes.")
@@ -119,8 +119,8 @@ def test_ctrl_c_during_a_confirmation_ends_the_session(registry: Any) -> None:
 
 def test_a_truncated_call_is_shown_and_never_run(registry: Any) -> None:
     from tokmem_agents.config import DecodeConfig
-    from tokmem_agents.data import ToolCall
-    from tokmem_agents.decoding import DecodeResult
+    from tokmem_agents.bank.records import ToolCall
+    from tokmem_agents.decode.results import DecodeResult
 
     class Cut(StubTokMem):
         def call(self, query: str, config: Any = None) -> Any:
@@ -218,8 +218,8 @@ def _env(home: Path) -> dict[str, str]:
 # The random tiny model would write 128 tokens of text per answer (seconds on a loaded CPU): the session
 # with a query runs the real entry point after shortening the decoding limits.
 _SHORT_MAIN = (
-    "import functools, tokmem_agents.config as c; "
-    f"c.DecodeConfig = functools.partial(c.DecodeConfig, **{SHORT!r}); "
+    "from tokmem_agents.config import DecodeConfig as D; real = D.from_options.__func__; "
+    f"D.from_options = classmethod(lambda cls, base=None, **o: real(cls, base if base is not None else cls(**{SHORT!r}), **o)); "
     "from cli.app import main; main()"
 )
 

@@ -65,11 +65,11 @@ def test_table_limit_and_no_constrain(learned_bank: Path, data: Path, short_deco
 
 
 def test_icl_and_rag_methods(learned_bank: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import tokmem_agents.evaluation as evaluation
-    import tokmem_agents.retrieval as retrieval
+    import tokmem_agents.evaluation.methods as methods
+    import tokmem_agents.evaluation.methods.retrieval as retrieval
 
     for name in ("icl", "rag"):  # keep the random model's answers short
-        monkeypatch.setitem(evaluation.METHODS, name, functools.partial(evaluation.METHODS[name], max_new_tokens=4))
+        monkeypatch.setitem(methods.METHODS, name, functools.partial(methods.METHODS[name], max_new_tokens=4))
 
     class FirstTools:
         def index(self, documents):  # type: ignore[no-untyped-def]
@@ -112,6 +112,10 @@ def test_bad_limit_is_a_usage_error(learned_bank: Path, data: Path) -> None:
 
 
 def test_empty_bank_is_exit_2(tiny_model_dir: Path, tmp_path: Path, data: Path) -> None:
+    from tokmem_agents.bank.memory import MemoryBank
+    from tokmem_agents.model.backbone import load_backbone
+
+    MemoryBank(load_backbone(str(tiny_model_dir), device="cpu").fingerprint).save(tmp_path / "empty")  # a missing bank: see test_cli_reported_bugs
     res = run("eval", data, "--bank", tmp_path / "empty", "--model", tiny_model_dir)
     assert res.exit_code == 2
     assert "holds no tools" in one_error_line(res)
@@ -120,8 +124,8 @@ def test_empty_bank_is_exit_2(tiny_model_dir: Path, tmp_path: Path, data: Path) 
 def test_limits_reach_the_decoder_and_truncation_is_reported(learned_bank: Path, data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tokmem_agents.tokmem as tokmem
     from tokmem_agents.config import DecodeConfig
-    from tokmem_agents.data import ToolCall
-    from tokmem_agents.decoding import DecodeResult
+    from tokmem_agents.bank.records import ToolCall
+    from tokmem_agents.decode.results import DecodeResult
 
     seen: list[DecodeConfig] = []
 

@@ -37,7 +37,13 @@ def test_list_json_and_global_bank_option(learned_bank: Path) -> None:
 
 
 def test_list_without_a_bank(tmp_path: Path, tokmem_home: Path) -> None:
-    res = run("tools", "list", "--bank", tmp_path / "none")
+    from tokmem_agents.bank.memory import MemoryBank
+    from tokmem_agents.model.fingerprint import Fingerprint
+
+    res = run("tools", "list", "--bank", tmp_path / "none")  # issue 19: a read command on a missing bank is exit 2
+    assert res.exit_code == 2 and str(tmp_path / "none") in res.stderr
+    MemoryBank(Fingerprint("tiny-test", 64, 49152, "ab" * 32)).save(tmp_path / "empty")
+    res = run("tools", "list", "--bank", tmp_path / "empty")
     assert res.exit_code == 0
     assert "no tools yet" in res.stdout
 

@@ -21,7 +21,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokmem_agents.constraints import CallGrammar, CallState, apply_masks, close_objects, fill_masks
+from tokmem_agents.decode.grammar import CallGrammar, CallState, apply_masks, fill_masks
+from tokmem_agents.decode.schemas import close_objects
 from tokmem_agents.errors import BackboneError, SpecError, UnknownToolError
 
 GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

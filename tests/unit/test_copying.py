@@ -9,11 +9,12 @@ import pytest
 import torch
 
 from tokmem_agents.config import BankConfig, DecodeConfig
-from tokmem_agents.copying import CopyIndex, CopyVocab, OpenString, closed_choice, open_string
-from tokmem_agents.decoding import Decoder
-from tokmem_agents.lm import MemoryLM
-from tokmem_agents.memory import LearnedTool, MemoryBank
-from tokmem_agents.specs import ToolSpec, parse_spec
+from tokmem_agents.decode.copying import CopyIndex, CopyVocab, closed_choice
+from tokmem_agents.decode.scanner import OpenString, open_string
+from tokmem_agents.decode.decoder import Decoder
+from tokmem_agents.model.lm import MemoryLM
+from tokmem_agents.bank.memory import LearnedTool, MemoryBank
+from tokmem_agents.bank.specs import ToolSpec, parse_spec
 from _tiny import tool_spec
 
 Q = "What's the weather in Paris?"

@@ -10,18 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokmem_agents.data import (
-    CONNECTORS,
-    Example,
-    ToolCall,
-    check_examples,
-    load_jsonl,
-    parse_example,
-    spec_examples,
-    synthesize_compositional,
-)
+from tokmem_agents.bank.records import Example, ToolCall, check_examples, load_jsonl, parse_example, spec_examples
+from tokmem_agents.learn.synthesis import CONNECTORS, synthesize_compositional
 from tokmem_agents.errors import DataError, UserInputError
-from tokmem_agents.specs import parse_spec
+from tokmem_agents.bank.specs import parse_spec
 
 WEATHER = parse_spec(
     {

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from _tiny import tool_spec
 from tokmem_agents.config import BankConfig, DecodeConfig
-from tokmem_agents.data import ToolCall
-from tokmem_agents.decoding import (
+from tokmem_agents.bank.records import ToolCall
+from tokmem_agents.decode.batch import Row, _repeats
+from tokmem_agents.decode.decoder import Decoder
+from tokmem_agents.decode.results import (
     STOP_END,
     STOP_MAX_CALLS,
     STOP_MAX_TOKENS,
@@ -23,14 +25,11 @@ from tokmem_agents.decoding import (
     STOP_TIME,
     CallEvent,
     DecodeResult,
-    Decoder,
-    _repeats,
-    _Row,
 )
 from tokmem_agents.errors import UnknownToolError
-from tokmem_agents.lm import MemoryLM
-from tokmem_agents.memory import LearnedTool, MemoryBank
-from tokmem_agents.specs import parse_spec
+from tokmem_agents.model.lm import MemoryLM
+from tokmem_agents.bank.memory import LearnedTool, MemoryBank
+from tokmem_agents.bank.specs import parse_spec
 
 Q = "What's the weather in Paris?"
 QUERIES = [Q, "Set a timer for ten minutes please, I am cooking pasta", "hi"]
@@ -71,15 +70,15 @@ def banks(bb: Any, h_dir: torch.Tensor) -> dict[str, MemoryBank]:
 
 @pytest.fixture()
 def tokens(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """The raw generated tokens of every decoded row (spied on ``Decoder._finish``)."""
+    """The raw generated tokens of every decoded row (spied on ``Row.result``)."""
     seen: list[list[int]] = []
-    orig = Decoder._finish
+    orig = Row.result
 
-    def spy(self: Decoder, query: str, row: _Row, seconds: float) -> Any:
-        seen.append(list(row.tokens))
-        return orig(self, query, row, seconds)
+    def spy(self: Row, query: str, seconds: float) -> Any:
+        seen.append(list(self.tokens))
+        return orig(self, query, seconds)
 
-    monkeypatch.setattr(Decoder, "_finish", spy)
+    monkeypatch.setattr(Row, "result", spy)
     return seen
 
 
@@ -150,11 +149,15 @@ def test_small_batches_cover_all_queries_in_order(tiny_backbone: Any) -> None:
 
 # -- parsing of calls: invalid ones reported, never dropped -------------------------------------------
 def finish(bb: Any, bank: MemoryBank, pieces: list[Any]) -> Any:
-    """Run ``Decoder._finish`` on a row made of memory-token indices (int) and text (str)."""
-    row = _Row(prompt_len=7)
+    """Finish a row made of memory-token indices (int) and text (str), pushed unconstrained without limits."""
+    cfg = DecodeConfig(constrained=False, max_tokens_per_call=10**6, max_text_tokens=10**6, max_calls=10**6, copy_bias=0)
+    row = Row(Decoder(bb, bank), 7, cfg)
     for p in pieces:
-        row.tokens.extend([bb.base_vocab + p] if isinstance(p, int) else bb.tokenizer(p, add_special_tokens=False)["input_ids"])
-    return Decoder(bb, bank)._finish("q", row, 0.0)
+        for t in [bb.base_vocab + p] if isinstance(p, int) else bb.tokenizer(p, add_special_tokens=False)["input_ids"]:
+            row.push(t)
+    row.done = True
+    row.new_events(0)
+    return row.result("q", 0.0)
 
 
 def test_calls_parse_in_order(tiny_backbone: Any) -> None:
@@ -222,23 +225,23 @@ def test_step_limits_directly(tiny_backbone: Any) -> None:
     dec = Decoder(tiny_backbone, coupled(tiny_backbone, torch.zeros(2, 64)))
     v = tiny_backbone.base_vocab
     cfg = DecodeConfig(constrained=False, max_calls=2, max_tokens_per_call=3, max_text_tokens=2)
-    row = _Row(5)
+    row = Row(dec, 5, cfg)
     for tok in (v, 11, 12, v + 1, 13, 14):
-        dec._step(row, tok, cfg, None)
+        row.push(tok)
         assert not row.done
-    dec._step(row, 15, cfg, None)  # third argument token of the second call
+    row.push(15)  # third argument token of the second call
     assert row.done and row.stop == STOP_MAX_TOKENS
-    row = _Row(5)
+    row = Row(dec, 5, cfg)
     for tok in (v, 11, v + 1):
-        dec._step(row, tok, cfg, None)
-    dec._step(row, v, cfg, None)  # a third call
+        row.push(tok)
+    row.push(v)  # a third call
     assert row.done and row.stop == STOP_MAX_CALLS and row.tokens == [v, 11, v + 1]
-    row = _Row(5)
-    dec._step(row, 20, cfg, None)
-    dec._step(row, 21, cfg, None)
+    row = Row(dec, 5, cfg)
+    row.push(20)
+    row.push(21)
     assert row.done and row.stop == STOP_MAX_TOKENS and row.phase == "text"
-    row = _Row(5)
-    dec._step(row, tiny_backbone.end_token_ids[0], cfg, None)
+    row = Row(dec, 5, cfg)
+    row.push(tiny_backbone.end_token_ids[0])
     assert row.done and row.stop == STOP_END and row.tokens == []
 
 
@@ -275,7 +278,7 @@ def test_constrained_calls_are_valid_by_construction(tiny_backbone: Any, h_dir: 
 
 
 def test_decoder_refuses_a_bank_of_another_backbone(tiny_backbone: Any) -> None:
-    from tokmem_agents.backbone import Fingerprint
+    from tokmem_agents.model.fingerprint import Fingerprint
     from tokmem_agents.errors import BackboneMismatchError
 
     fp = tiny_backbone.fingerprint
@@ -369,16 +372,16 @@ def test_random_schemas_every_constrained_call_validates_at_tiny_budgets(
 # -- streaming: each call as soon as its arguments close ---------------------------------------------
 @pytest.mark.parametrize("constrained", [True, False])
 def test_stream_reports_each_call_when_it_closes(tiny_backbone: Any, h_dir: torch.Tensor, tokens: list[list[int]], constrained: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tokmem_agents import decoding
+    from tokmem_agents.decode.batch import DecodeBatch
 
     steps = [0]
-    plain_step = decoding._Batch.step
+    plain_step = DecodeBatch.step
 
     def counted(self: Any) -> Any:
         steps[0] += 1
         return plain_step(self)
 
-    monkeypatch.setattr(decoding._Batch, "step", counted)
+    monkeypatch.setattr(DecodeBatch, "step", counted)
     dec = Decoder(tiny_backbone, coupled(tiny_backbone, torch.stack([h_dir * 0.1, h_dir * 0.4])))
     cfg = DecodeConfig(constrained=constrained, max_calls=3, max_tokens_per_call=12, **FP32)
     seen: list[tuple[int, Any]] = []

@@ -7,12 +7,14 @@ from typing import Any, Sequence
 import pytest
 
 from tokmem_agents.config import DecodeConfig
-from tokmem_agents.data import Example, ToolCall
-from tokmem_agents.decoding import DecodeResult, InvalidCall
+from tokmem_agents.bank.records import Example, ToolCall
+from tokmem_agents.decode.results import DecodeResult, InvalidCall
 from tokmem_agents.errors import UserInputError
-from tokmem_agents.evaluation import METHODS, TokMemMethod, get_method, prediction_from_result, run_eval
-from tokmem_agents.metrics import Prediction
-from tokmem_agents.specs import parse_spec
+from tokmem_agents.evaluation.harness import run_eval
+from tokmem_agents.evaluation.methods import METHODS, get_method
+from tokmem_agents.evaluation.methods.tokmem import TokMemMethod, prediction_from_result
+from tokmem_agents.evaluation.metrics import Prediction
+from tokmem_agents.bank.specs import parse_spec
 
 PING = parse_spec({
     "name": "ping",
@@ -93,7 +95,7 @@ def test_run_eval_limit() -> None:
 
 def test_unknown_tools_in_the_data_are_logged(caplog: pytest.LogCaptureFixture) -> None:
     data = [Example("teleport me", (ToolCall("teleport", {}),))]
-    with caplog.at_level("WARNING", logger="tokmem_agents.evaluation"):
+    with caplog.at_level("WARNING", logger="tokmem_agents.evaluation.harness"):
         report = run_eval(Oracle(data), data, [PING])
     assert "teleport" in caplog.text and report["tool_f1"] == 1.0
 
@@ -104,7 +106,7 @@ def test_unknown_tools_in_the_data_are_logged(caplog: pytest.LogCaptureFixture) 
 @pytest.fixture(scope="module")
 def tm(tiny_backbone: Any) -> Any:
     from tokmem_agents.config import TrainConfig
-    from tokmem_agents.memory import MemoryBank
+    from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.tokmem import TokMem
 
     t = TokMem(tiny_backbone, MemoryBank(tiny_backbone.fingerprint))
@@ -142,7 +144,7 @@ def test_prompt_baselines_use_the_bank_tools(tm: Any) -> None:
 
 
 def test_get_method_errors(tm: Any, tiny_backbone: Any) -> None:
-    from tokmem_agents.memory import MemoryBank
+    from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.tokmem import TokMem
 
     with pytest.raises(UserInputError, match="unknown method 'lora2'"):

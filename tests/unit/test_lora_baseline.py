@@ -9,13 +9,15 @@ import pytest
 import torch
 
 from _tiny import tool_spec
-from tokmem_agents.baselines import parse_calls
+from tokmem_agents.evaluation.methods.prompting import parse_calls
 from tokmem_agents.config import TrainConfig
-from tokmem_agents.data import Example, ToolCall, spec_examples
-from tokmem_agents.evaluation import get_method, run_eval
-from tokmem_agents.lora_baseline import LoRAConfig, LoRAMethod, target_text, tokmem_training_set
-from tokmem_agents.memory import MemoryBank
-from tokmem_agents.metrics import Prediction
+from tokmem_agents.bank.records import Example, ToolCall, spec_examples
+from tokmem_agents.evaluation.harness import run_eval
+from tokmem_agents.evaluation.methods import get_method
+from tokmem_agents.config import LoRAConfig
+from tokmem_agents.evaluation.methods.lora import LoRAMethod, target_text, tokmem_training_set
+from tokmem_agents.bank.memory import MemoryBank
+from tokmem_agents.evaluation.metrics import Prediction
 from tokmem_agents.tokmem import TokMem
 
 LAMP = tool_spec("dim_lamp", "room", examples=[(f"dim the lamp in the {r}", r) for r in ("hall", "den", "attic")])

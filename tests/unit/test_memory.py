@@ -22,11 +22,14 @@ from safetensors import safe_open
 from safetensors.torch import save as st_save
 
 from _tiny import make_bank, make_tiny_model, tool_spec
-from tokmem_agents import storage
-from tokmem_agents.backbone import Fingerprint, load_backbone
+from tokmem_agents import files
+from tokmem_agents.bank import storage
+from tokmem_agents.model.backbone import load_backbone
+from tokmem_agents.model.fingerprint import Fingerprint
 from tokmem_agents.config import FORMAT_VERSION, BankConfig
 from tokmem_agents.errors import BackboneMismatchError, BankBusyError, BankError, UnknownToolError
-from tokmem_agents.memory import BANK_FILE, MEMORY_FILE, LearnedTool, MemoryBank, init_vectors, token_label
+from tokmem_agents.bank.memory import BANK_FILE, MEMORY_FILE, LearnedTool, MemoryBank, token_label
+from tokmem_agents.learn.init import init_vectors
 
 REPO = Path(__file__).resolve().parents[2]
 FP = Fingerprint("tiny-test", 64, 49152, "ab" * 32)
@@ -84,7 +87,7 @@ def test_save_load_round_trip_is_exact(tmp_path: Path) -> None:
 def test_bank_json_documents_the_bank(tmp_path: Path) -> None:
     _, path = saved(tmp_path)
     meta = json.loads((path / BANK_FILE).read_text())
-    assert meta["format_version"] == FORMAT_VERSION
+    assert meta["format_version"] == FORMAT_VERSION == 1  # the format on disk: bumping it is a decision, not a refactor
     assert meta["backbone"] == FP.to_json()
     assert meta["config"] == {"coupled": True, "init": "name"}
     assert [t["name"] for t in meta["tools"]] == ["alpha", "beta", "gamma"]  # token order
@@ -513,7 +516,7 @@ def _python(script: str, *args: str) -> subprocess.Popen[str]:
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from tokmem_agents.storage import writer_lock
+from tokmem_agents.bank.storage import writer_lock
 with writer_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -543,9 +546,9 @@ import sys, torch
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from _tiny import make_bank
-from tokmem_agents.backbone import Fingerprint
-from tokmem_agents.memory import MemoryBank
-from tokmem_agents.storage import writer_lock
+from tokmem_agents.model.fingerprint import Fingerprint
+from tokmem_agents.bank.memory import MemoryBank
+from tokmem_agents.bank.storage import writer_lock
 fp = Fingerprint("tiny-test", 64, 49152, "ab" * 32)
 path, prefix = Path(sys.argv[1]), sys.argv[2]
 for i in range(6):
@@ -575,8 +578,8 @@ import sys, torch
 from pathlib import Path
 sys.path.insert(0, sys.argv[2])
 from _tiny import make_bank
-from tokmem_agents.backbone import Fingerprint
-from tokmem_agents.storage import writer_lock
+from tokmem_agents.model.fingerprint import Fingerprint
+from tokmem_agents.bank.storage import writer_lock
 fp = Fingerprint("tiny-test", 64, 49152, "ab" * 32)
 path = Path(sys.argv[1])
 banks = [make_bank(fp, ["old1", "old2"], seed=1), make_bank(fp, ["new1", "new2", "new3"], seed=2)]
@@ -625,7 +628,7 @@ def test_failed_exchange_leaves_the_old_bank(tmp_path: Path, monkeypatch: pytest
     def boom(a: Path, b: Path) -> bool:
         raise OSError(5, "I/O error", str(a))
 
-    monkeypatch.setattr(storage, "_libc_exchange", boom)
+    monkeypatch.setattr(files, "_libc_exchange", boom)
     with pytest.raises(OSError):
         make_bank(FP, ["other"]).save(path)
     assert_same_bank(MemoryBank.load(path, FP), old)
@@ -635,7 +638,7 @@ def test_failed_exchange_leaves_the_old_bank(tmp_path: Path, monkeypatch: pytest
 def test_crash_between_the_two_renames_is_recovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without renameat2 the bank is moved aside first; a crash then must not lose it."""
     old, path = saved(tmp_path)
-    monkeypatch.setattr(storage, "_libc_exchange", lambda a, b: False)
+    monkeypatch.setattr(files, "_libc_exchange", lambda a, b: False)
     real_rename = os.rename
     calls = []
 
@@ -645,10 +648,10 @@ def test_crash_between_the_two_renames_is_recovered(tmp_path: Path, monkeypatch:
             raise KeyboardInterrupt  # the process dies after moving the old bank aside
         real_rename(a, b)
 
-    monkeypatch.setattr(storage.os, "rename", rename)
+    monkeypatch.setattr(files.os, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
         make_bank(FP, ["other"]).save(path)
-    monkeypatch.setattr(storage.os, "rename", real_rename)
+    monkeypatch.setattr(files.os, "rename", real_rename)
     assert not path.exists()
     assert_same_bank(MemoryBank.load(path, FP), old)  # readers fall back to the backup
     with storage.writer_lock(path):  # the next writer restores it
@@ -659,7 +662,7 @@ def test_crash_between_the_two_renames_is_recovered(tmp_path: Path, monkeypatch:
 
 def test_fallback_replace_without_renameat2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, path = saved(tmp_path)
-    monkeypatch.setattr(storage, "_libc_exchange", lambda a, b: False)
+    monkeypatch.setattr(files, "_libc_exchange", lambda a, b: False)
     new = make_bank(FP, ["n"])
     new.save(path)
     assert_same_bank(MemoryBank.load(path, FP), new)
@@ -668,21 +671,21 @@ def test_fallback_replace_without_renameat2(tmp_path: Path, monkeypatch: pytest.
 
 def test_atomic_write_bytes_keeps_old_content_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     f = tmp_path / "a.tool"
-    storage.atomic_write_bytes(f, b"old")
+    files.atomic_write_bytes(f, b"old")
 
     def fail(*a: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(storage.os, "replace", fail)
+    monkeypatch.setattr(files.os, "replace", fail)
     with pytest.raises(OSError):
-        storage.atomic_write_bytes(f, b"new")
+        files.atomic_write_bytes(f, b"new")
     assert f.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["a.tool"]  # no temp file left behind
 
 
 # -- stored (replay) examples stay encodable --------------------------------------------------------
 def _combo_bank() -> MemoryBank:
-    from tokmem_agents.data import Example, ToolCall
+    from tokmem_agents.bank.records import Example, ToolCall
 
     bank = make_bank(FP, ["a", "b"])
     combo = Example("use a then b", (ToolCall("a", {"x": "1"}), ToolCall("b", {"x": "2"})))

@@ -1,4 +1,4 @@
-"""Every metric of tokmem_agents.metrics checked against numbers computed by hand."""
+"""Every metric of tokmem_agents.evaluation.metrics checked against numbers computed by hand."""
 
 from __future__ import annotations
 
@@ -6,18 +6,10 @@ import json
 
 import pytest
 
-from tokmem_agents.data import Example, ToolCall
+from tokmem_agents.bank.records import Example, ToolCall
 from tokmem_agents.errors import TokMemError
-from tokmem_agents.metrics import (
-    Prediction,
-    align_calls,
-    call_valid,
-    canonical_json,
-    evaluate,
-    prf,
-    set_f1,
-)
-from tokmem_agents.specs import ToolSpec
+from tokmem_agents.evaluation.metrics import Prediction, align_calls, call_valid, canonical_json, evaluate, prf, set_f1
+from tokmem_agents.bank.specs import ToolSpec
 
 WEATHER = ToolSpec(
     name="weather",

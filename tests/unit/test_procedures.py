@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tokmem_agents.data import ToolCall
+from tokmem_agents.bank.records import ToolCall
 from tokmem_agents.errors import ProcedureError
 from tokmem_agents.registry import ProcedureRegistry, default_registry
-from tokmem_agents.specs import ToolSpec, load_specs
+from tokmem_agents.bank.specs import ToolSpec, load_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS: dict[str, ToolSpec] = {s.name: s for s in load_specs(sorted((ROOT / "tools").glob("*.json")))}

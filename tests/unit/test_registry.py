@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tokmem_agents import registry as registry_module
-from tokmem_agents.data import ToolCall
+from tokmem_agents.bank.records import ToolCall
 from tokmem_agents.errors import ProcedureError, UnknownToolError
 from tokmem_agents.registry import ProcedureRegistry, ProcedureResult, default_registry
-from tokmem_agents.specs import ToolSpec, parse_spec
+from tokmem_agents.bank.specs import ToolSpec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,7 +147,8 @@ def test_default_registry_loads_builtins_and_plugins(monkeypatch):
         _FakeEntryPoint("hook", register_hook),
         _FakeEntryPoint("broken", ImportError("missing dependency")),
     ]
-    monkeypatch.setattr(registry_module.importlib.metadata, "entry_points", lambda group: eps)
+    real = list(registry_module.importlib.metadata.entry_points(group=registry_module.ENTRY_POINT_GROUP))
+    monkeypatch.setattr(registry_module.importlib.metadata, "entry_points", lambda group: [*real, *eps])
     reg = default_registry()
     assert {"shout", "whisper", "calculate", "write_file"} <= set(reg.names())
     assert reg.get("calculate").func("1 + 1") == {"expression": "1 + 1", "result": 2}

@@ -37,13 +37,13 @@ from safetensors.torch import save as st_save
 
 from _reliability import record
 from cli.app import main
-from cli.common import Globals
 from cli.learn_tool import validate_inputs
 from cli_support import NOTE, PING, copy_bank, learned_bank, run, write_json, write_jsonl  # noqa: F401
-from tokmem_agents import storage
-from tokmem_agents.data import load_jsonl
+from tokmem_agents.bank import storage
+from tokmem_agents.bank.location import BankLocation
+from tokmem_agents.bank.records import load_jsonl
 from tokmem_agents.errors import TokMemError
-from tokmem_agents.memory import BANK_FILE, MEMORY_FILE, MemoryBank
+from tokmem_agents.bank.memory import BANK_FILE, MEMORY_FILE, MemoryBank
 
 REPO = Path(__file__).resolve().parents[2]
 SLOW = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
@@ -215,7 +215,7 @@ def _spec_case(content: bytes, bank: Path, model: Path, capsys: pytest.CaptureFi
     with tempfile.TemporaryDirectory() as d:
         spec = Path(d) / "spec.json"
         spec.write_bytes(content)
-        ok, todo = oracle(lambda: validate_inputs(Globals(bank, None, False), [spec], [], False)[2])
+        ok, todo = oracle(lambda: validate_inputs(BankLocation.resolve(bank).load(), [spec], [], False)[2])
         assume(not ok or not todo)  # a valid spec with a new tool would train: not a fuzz case
         before = snapshot(bank.parent)
         code, _, err = invoke(["learn-tool", spec, "--bank", bank, "--model", model], capsys)
@@ -227,7 +227,7 @@ def _data_case(content: bytes, bank: Path, model: Path, capsys: pytest.CaptureFi
         spec = write_json(Path(d) / "ping.json", PING)  # already learned: a valid run trains nothing
         data = Path(d) / "extra.jsonl"
         data.write_bytes(content)
-        ok, _ = oracle(lambda: validate_inputs(Globals(bank, None, False), [spec], [data], False))
+        ok, _ = oracle(lambda: validate_inputs(BankLocation.resolve(bank).load(), [spec], [data], False))
         before = snapshot(bank.parent)
         code, _, err = invoke(["learn-tool", spec, "--data", data, "--bank", bank, "--model", model], capsys)
         expect("data", code, err, 0 if ok else 2, before, snapshot(bank.parent))
@@ -475,8 +475,8 @@ def test_divergent_training_never_saves_an_unloadable_bank(
 ) -> None:
     """Vectors that blew up in training must not replace a good bank with one that can never load again."""
     import tokmem_agents.tokmem as tokmem
-    from tokmem_agents.memory import LearnedTool
-    from tokmem_agents.trainer import TrainStats
+    from tokmem_agents.bank.memory import LearnedTool
+    from tokmem_agents.learn.trainer import TrainStats
 
     def diverged(backbone, bank, specs, extra, config, progress):  # type: ignore[no-untyped-def]
         bank.add([LearnedTool(s) for s in specs], torch.full((len(specs), bank.fingerprint.hidden_size), float("nan")))
@@ -678,7 +678,7 @@ def test_concurrent_learn_tool_processes_many_trials(learned_bank: Path, tiny_mo
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from tokmem_agents.storage import writer_lock
+from tokmem_agents.bank.storage import writer_lock
 with writer_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -708,8 +708,8 @@ def test_busy_bank_is_one_clear_line_and_changes_nothing(learned_bank: Path, tin
 SAVE_FOREVER = """
 import sys
 from pathlib import Path
-from tokmem_agents.memory import MemoryBank
-from tokmem_agents.storage import writer_lock
+from tokmem_agents.bank.memory import MemoryBank
+from tokmem_agents.bank.storage import writer_lock
 target = Path(sys.argv[1])
 banks = [MemoryBank.load(sys.argv[2]), MemoryBank.load(sys.argv[3])]
 print("ready", flush=True)
@@ -723,14 +723,15 @@ while True:
 
 def test_readers_never_see_a_half_written_bank(learned_bank: Path, tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`tools list` and `call` run again and again while another process keeps replacing the bank."""
-    import functools
-
-    import tokmem_agents.config as config
-
     from _tiny import tool_spec
-    from tokmem_agents.memory import LearnedTool
+    from tokmem_agents.bank.memory import LearnedTool
+    from tokmem_agents.config import DecodeConfig
 
-    monkeypatch.setattr(config, "DecodeConfig", functools.partial(config.DecodeConfig, max_text_tokens=2, max_tokens_per_call=4, max_calls=1))
+    short = dict(max_text_tokens=2, max_tokens_per_call=4, max_calls=1)
+    real = DecodeConfig.from_options.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        DecodeConfig, "from_options", classmethod(lambda cls, base=None, **o: real(cls, base if base is not None else cls(**short), **o))
+    )
     old = MemoryBank.load(learned_bank)
     new = old.copy()
     new.add([LearnedTool(tool_spec("extra"))], torch.randn(1, old.fingerprint.hidden_size))
@@ -829,7 +830,7 @@ fuzzed_paths = st.lists(_path_parts, min_size=1, max_size=6).map("/".join) | st.
 
 def _sandbox_case(path: str, home: Path, outside: Path) -> None:
     from procedures.sandbox import resolve_path, sandbox_root
-    from tokmem_agents.data import ToolCall
+    from tokmem_agents.bank.records import ToolCall
     from tokmem_agents.errors import ProcedureError
     from tokmem_agents.registry import default_registry
 
@@ -855,7 +856,7 @@ _WRITE_FILE_SPEC: list[Any] = []
 def parse_spec_cached() -> Any:
     """The catalog's write_file spec (parsed once)."""
     if not _WRITE_FILE_SPEC:
-        from tokmem_agents.specs import load_spec_file
+        from tokmem_agents.bank.specs import load_spec_file
 
         for f in sorted((REPO / "tools").glob("*.json")):
             _WRITE_FILE_SPEC.extend(s for s in load_spec_file(f) if s.name == "write_file")
@@ -891,9 +892,9 @@ def test_fuzzed_paths_never_leave_the_sandbox_long(path: str, sandbox_with_escap
 
 @pytest.mark.parametrize("exc", [SystemExit(3), KeyboardInterrupt(), MemoryError(), RecursionError("deep")])
 def test_a_procedure_raising_anything_is_an_error_result(exc: BaseException) -> None:
-    from tokmem_agents.data import ToolCall
+    from tokmem_agents.bank.records import ToolCall
     from tokmem_agents.registry import ProcedureRegistry
-    from tokmem_agents.specs import parse_spec
+    from tokmem_agents.bank.specs import parse_spec
 
     reg = ProcedureRegistry()
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tokmem_agents.memory import BANK_FILE, MemoryBank
-from tokmem_agents.specs import load_specs
-from tokmem_agents.tokmem import SHIPPED_BANK
+from tokmem_agents.bank.memory import BANK_FILE, MemoryBank
+from tokmem_agents.bank.specs import load_specs
+from tokmem_agents.bank.location import SHIPPED_BANK
 
 TOOLS = Path(__file__).resolve().parents[2] / "tools"
 
@@ -32,7 +32,7 @@ def test_shipped_bank_records_the_embedded_backbone() -> None:
     raw = json.loads((SHIPPED_BANK / BANK_FILE).read_text())
     assert raw["backbone"]["model_id"] == "embedded:SmolLM2-135M-Instruct"
     assert raw["backbone"]["hidden_size"] == 576
-    from tokmem_agents.adapter import default_adapter
+    from tokmem_agents.model.adapters import default_adapter
 
     # learned on the embedded model's default (shipped) adapter
     assert raw["backbone"]["adapter"] == default_adapter("embedded:SmolLM2-135M-Instruct")
@@ -40,7 +40,7 @@ def test_shipped_bank_records_the_embedded_backbone() -> None:
 
 @pytest.mark.integration
 def test_shipped_bank_fingerprint_matches_the_embedded_model() -> None:
-    from tokmem_agents.backbone import load_backbone
+    from tokmem_agents.model.backbone import load_backbone
 
     backbone = load_backbone()  # the embedded model with its default adapter
     MemoryBank.load(SHIPPED_BANK, backbone.fingerprint)  # raises BackboneMismatchError otherwise
@@ -48,7 +48,8 @@ def test_shipped_bank_fingerprint_matches_the_embedded_model() -> None:
 
 @pytest.mark.integration
 def test_default_bank_falls_back_to_the_shipped_one(tokmem_home: Path) -> None:
-    from tokmem_agents.tokmem import TokMem, default_bank_dir
+    from tokmem_agents.home import default_bank_dir
+    from tokmem_agents.tokmem import TokMem
 
     tm = TokMem.open()
     assert sorted(tm.bank.names) == sorted(_shipped().names)

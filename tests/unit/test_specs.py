@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokmem_agents.errors import SpecError, UserInputError
-from tokmem_agents.specs import ToolSpec, check_unique, load_spec_file, load_specs, parse_spec
+from tokmem_agents.bank.specs import ToolSpec, check_unique, load_spec_file, load_specs, parse_spec
 
 WEATHER: dict[str, Any] = {
     "name": "get_weather",

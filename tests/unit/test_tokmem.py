@@ -15,13 +15,13 @@ import pytest
 import torch
 
 from _tiny import make_bank, make_tiny_model, tool_spec
-from tokmem_agents.backbone import load_backbone
+from tokmem_agents.model.backbone import load_backbone
 from tokmem_agents.config import DecodeConfig, TrainConfig
-from tokmem_agents.decoding import DecodeResult
+from tokmem_agents.decode.results import DecodeResult
 from tokmem_agents.errors import BackboneMismatchError, BankError, SpecError, UnknownToolError
-from tokmem_agents.memory import BANK_FILE, MemoryBank
-from tokmem_agents.storage import writer_lock
-from tokmem_agents.tokmem import TokMem, bank_model_id
+from tokmem_agents.bank.memory import BANK_FILE, MemoryBank
+from tokmem_agents.bank.storage import writer_lock
+from tokmem_agents.tokmem import TokMem
 
 REPO = Path(__file__).resolve().parents[2]
 CFG = TrainConfig(epochs=1, lr=5e-2, precision="fp32")
@@ -46,7 +46,7 @@ def test_open_empty_learn_save_and_reopen(opened: TokMem, tiny_model_dir: Path) 
     assert path is not None and not path.exists()  # nothing written before the first tool
     stats = opened.learn([WEATHER, TIMER], config=CFG)
     assert stats is not None and stats.tools == ["get_weather", "set_timer"]
-    assert bank_model_id(path) == str(tiny_model_dir.resolve())
+    assert MemoryBank.load(path).fingerprint.model_id == str(tiny_model_dir.resolve())
     again = TokMem.open(path)  # no model given: the one recorded in bank.json
     assert again.backbone is opened.backbone
     assert again.bank.names == ["get_weather", "set_timer"]
@@ -137,9 +137,9 @@ def test_learn_keeps_tools_another_instance_added(opened: TokMem) -> None:
 IMPORT_IN_ANOTHER_PROCESS = """
 import sys
 from pathlib import Path
-from tokmem_agents.backbone import Fingerprint
-from tokmem_agents.memory import MemoryBank
-from tokmem_agents.storage import writer_lock
+from tokmem_agents.model.fingerprint import Fingerprint
+from tokmem_agents.bank.memory import MemoryBank
+from tokmem_agents.bank.storage import writer_lock
 path, tool, fp = Path(sys.argv[1]), sys.argv[2], Fingerprint(**__import__("json").loads(sys.argv[3]))
 with writer_lock(path):
     bank = MemoryBank.load(path, fp)

@@ -1,0 +1,68 @@
+"""The generator of the auxiliary tool corpus for backbone adaptation ("TokMem w/ adapt").
+
+Once per backbone a LoRA adapter is trained jointly with *temporary* memory tokens on these synthetic
+tools, then frozen. The tools are deliberately disjoint from the catalog (``tools/``): they only teach
+the backbone the general skill "after a memory token, write the JSON arguments copying values
+verbatim from the query, then stop", and "fire no memory token on a query that needs no tool".
+
+Everything is generated from hand-written building blocks (domains x actions x objects, argument
+kinds with many phrasings, rich value pools) by a seeded :class:`random.Random`, so the corpus is
+reproducible bit for bit. The default corpus ships in ``tokmem_agents/data/auxiliary/``
+(``python scripts/make_auxiliary_corpus.py`` rewrites it);
+:func:`tokmem_agents.learn.corpus.load_corpus` reads it back. ``generate_corpus(n_tools=N)`` also
+makes N synthetic tools for scaling benchmarks: tool ``i`` and its examples do not depend on
+``n_tools``, so a smaller corpus is a prefix of a larger one.
+
+This package is used only by the build scripts, the benchmarks and the tests, never by the library
+at run time. Its modules: :mod:`.pools` (value pools), :mod:`.fields` (argument kinds, their values
+and phrasings), :mod:`.domains` (domains and actions), :mod:`.tools` (tools and their single-call
+examples), :mod:`.compose` (multi-call examples) and :mod:`.notool` (no-tool examples). Reading and
+writing corpus directories is :mod:`tokmem_agents.learn.corpus`, re-exported here.
+"""
+
+from __future__ import annotations
+
+import random
+
+from tokmem_agents.bank.records import spec_examples
+from tokmem_agents.bank.specs import ToolSpec, parse_spec
+from tokmem_agents.learn.corpus import (
+    COMPOSITIONAL_FILE,
+    DEFAULT_DIR,
+    NOTOOL_FILE,
+    TOOLS_FILE,
+    AuxCorpus,
+    load_corpus,
+    write_corpus,
+)
+
+from .compose import _make_multi
+from .domains import CATALOG_WORDS
+from .notool import _make_notool
+from .tools import _make_tools, _tool_examples, max_tools
+
+__all__ = [
+    "CATALOG_WORDS",
+    "COMPOSITIONAL_FILE",
+    "DEFAULT_DIR",
+    "NOTOOL_FILE",
+    "TOOLS_FILE",
+    "AuxCorpus",
+    "generate_corpus",
+    "load_corpus",
+    "max_tools",
+    "write_corpus",
+]
+
+
+def generate_corpus(
+    n_tools: int = 96, examples_per_tool: int = 24, n_multi: int = 480, n_notool: int = 240, seed: int = 0
+) -> AuxCorpus:
+    """Make the auxiliary corpus deterministically from ``seed`` (same arguments, same corpus)."""
+    tools = _make_tools(n_tools, seed)
+    specs: list[ToolSpec] = []
+    for t in tools:
+        rng = random.Random(f"aux-examples-{seed}-{t.name}")
+        specs.append(parse_spec(t.spec_dict(_tool_examples(t, examples_per_tool, rng)), source="auxiliary"))
+    examples = [e for s in specs for e in spec_examples(s)]
+    return AuxCorpus(specs, examples, _make_multi(tools, n_multi, seed), _make_notool(n_notool, seed))

@@ -1,0 +1,50 @@
+"""Multi-call examples: two to four single-call queries joined into one."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from tokmem_agents.bank.records import Example, ToolCall
+
+from .tools import _render_single, _starts_with_value, _Tool
+
+CONNECTORS_MID = (". Also, ", ". Then, ", " and then ", "; after that, ", ". After that, ", ", then ", ". Next, ",
+                  ". Oh, and ", ". Plus, ", ". And ", ". Once that's done, ", ". In addition, ")
+CONNECTORS_LAST = CONNECTORS_MID + (". Finally, ", ". Lastly, ", " and finally ")
+
+
+def _lower_first(query: str, args: dict[str, Any]) -> str:
+    if _starts_with_value(query, args) or query.startswith(("I ", "I'")):
+        return query
+    return query[:1].lower() + query[1:]
+
+
+def _join_calls(parts: list[tuple[str, dict[str, Any]]], rng: random.Random) -> str:
+    out = parts[0][0].rstrip().rstrip(".?!")
+    for i, (q, args) in enumerate(parts[1:], start=1):
+        conn = rng.choice(CONNECTORS_LAST if i == len(parts) - 1 else CONNECTORS_MID)
+        out += conn + _lower_first(q.strip().rstrip(".?!"), args)
+    return out + rng.choice((".", ".", ".", ""))
+
+
+def _make_multi(tools: list[_Tool], n: int, seed: int) -> list[Example]:
+    rng = random.Random(f"aux-multi-{seed}")
+    if len(tools) < 2:
+        return []
+    out: list[Example] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        k = rng.choices((2, 3, 4), weights=(50, 32, 18))[0]
+        k = min(k, len(tools))
+        chosen = rng.sample(tools, k)
+        if rng.random() < 0.08:  # occasionally the same tool twice (different arguments)
+            j = rng.randrange(1, k)
+            chosen[j] = chosen[j - 1]
+        parts = [_render_single(t, rng, inner=True) for t in chosen]
+        query = _join_calls(parts, rng)
+        if query in seen:
+            continue
+        seen.add(query)
+        out.append(Example(query, tuple(ToolCall(t.name, a) for t, (_, a) in zip(chosen, parts))))
+    return out

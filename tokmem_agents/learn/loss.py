@@ -1,0 +1,45 @@
+"""The TokMem loss: next-token cross entropy on every assistant-side token (memory tokens, argument
+tokens, the end token), none on the prompt; a no-tool example adds
+``-log P(first assistant token is not a memory token)``, weighted like a typical call example."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from ..model.lm import MemoryLM
+from .encoding import Encoded, collate, target_positions
+
+NO_TOOL_WEIGHT = 8.0
+"""Loss weight of a no-tool example's single term (about the target length of a call example)."""
+
+
+def batch_loss(lm: MemoryLM, batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean loss over the batch's target tokens, and the per-example mean losses (detached)."""
+    ids, mask = collate(batch, pad_id)
+    h, _ = lm.hidden(ids, attention_mask=mask)
+    t = target_positions(batch)
+    # logits only where the loss needs them
+    terms: list[torch.Tensor] = []
+    owners: list[int] = []
+    if t.rows:
+        logits = lm.logits(h[t.rows, t.cols])
+        terms.append(F.cross_entropy(logits.float(), torch.tensor(t.labels, device=logits.device), reduction="none"))
+        owners.extend(t.rows)
+    if t.neg_rows:
+        logits = lm.logits(h[t.neg_rows, t.neg_cols]).float()
+        v = lm.base_vocab
+        terms.append(torch.logsumexp(logits, -1) - torch.logsumexp(logits[:, :v], -1))
+        owners.extend(t.neg_rows)
+    per_token = torch.cat(terms).cpu()
+    weights = torch.ones_like(per_token)
+    if t.neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
+        weights[len(t.rows) :] = NO_TOOL_WEIGHT
+    own = torch.tensor(owners)
+    per_example = torch.zeros(len(batch)).index_add_(0, own, per_token.detach())
+    counts = torch.zeros(len(batch)).index_add_(0, own, torch.ones_like(per_token.detach()))
+    return (per_token * weights).sum() / weights.sum(), per_example / counts.clamp_min(1)
+
+
