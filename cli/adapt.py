@@ -60,8 +60,8 @@ def adapt_command(
     """
     g = resolve_globals(ctx, None, model, debug, verbose)
     with errors(g, interrupted="interrupted; no adapter was saved"):
-        from tokmem_agents.learn.adapt import adapt
-        from tokmem_agents.learn.corpus import load_corpus
+        from tokmem_agents.training.adapt import adapt
+        from tokmem_agents.training.corpus import load_corpus
         from tokmem_agents.model.backbone import load_backbone
 
         names = tuple(t.strip() for t in targets.split(",") if t.strip())

@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import traceback
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from tokmem_agents.bank.location import BankLocation
     from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.config import DecodeConfig
-    from tokmem_agents.learn.loop import TrainProgress
+    from tokmem_agents.training.loop import TrainProgress
     from tokmem_agents.tokmem import TokMem
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -215,6 +216,21 @@ def setup_logging(debug: bool, verbose: bool = False) -> None:
         logging.getLogger("tokmem_agents").addHandler(_handler)
         logging.getLogger("tokmem_agents").propagate = False
     logging.getLogger("tokmem_agents").setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
+    if not (debug or verbose):
+        quiet_third_party()
+
+
+_QUIET_ENV = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
+
+
+def quiet_third_party() -> None:
+    """For the rest of this command: what transformers, huggingface_hub, tqdm and peft would print
+    (progress bars, advisories, deprecation warnings) stays off stderr. Set before they are imported,
+    so nothing heavy is imported here; a variable the user set keeps its value."""
+    for key, value in _QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    for module in ("transformers", "peft", "huggingface_hub", "torch", "accelerate", "tqdm"):
+        warnings.filterwarnings("ignore", module=rf"{module}(\.|$)")
 
 
 def one_line(text: str) -> str:
@@ -306,7 +322,7 @@ def print_json(value: object) -> None:
 def training_progress(label: str) -> "Iterator[Callable[[TrainProgress], None]]":
     """Training progress on stderr, yielding the callback: a transient bar on a terminal, otherwise
     (logs, CI) one log line per tenth of the run (steps, epoch, loss, examples/s, ETA), shown with
-    ``--debug`` so that stderr otherwise holds only errors."""
+    ``--verbose`` (or ``--debug``) so that stderr otherwise holds only errors."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     if not err.is_terminal:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.bank.records import Example
     from tokmem_agents.bank.specs import ToolSpec
-    from tokmem_agents.learn.trainer import TrainStats
+    from tokmem_agents.training.trainer import TrainStats
 
 _DEFAULTS = TrainConfig()
 

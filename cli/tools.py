@@ -52,11 +52,11 @@ NameArg = Annotated[str, typer.Argument(metavar="NAME", show_default=False, help
 
 @contextmanager
 def _existing_bank(
-    ctx: typer.Context, bank: Path | None, model: str | None, debug: bool
+    ctx: typer.Context, bank: Path | None, model: str | None, debug: bool, verbose: bool
 ) -> "Iterator[tuple[Globals, BankLocation, MemoryBank]]":
     """The resolved options, the location and the bank as stored (no model loaded), inside
     :func:`errors`: no bank yet is a usage error naming the directory (exit 2)."""
-    g = resolve_globals(ctx, bank, model, debug)
+    g = resolve_globals(ctx, bank, model, debug, verbose)
     with errors(g):
         location, b = require_bank(g)
         yield g, location, b
@@ -73,9 +73,10 @@ def list_tools(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """List the learned tools: name, memory token id, examples, final loss, description."""
-    with _existing_bank(ctx, bank, model, debug) as (_, location, b):
+    with _existing_bank(ctx, bank, model, debug, verbose) as (_, location, b):
         base = b.fingerprint.vocab_size
         rows = [
             {
@@ -111,11 +112,12 @@ def show(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Print a learned tool as JSON: its spec (with examples), memory token and training stats."""
     from tokmem_agents.bank.memory import token_label
 
-    with _existing_bank(ctx, bank, model, debug) as (_, _, b):
+    with _existing_bank(ctx, bank, model, debug, verbose) as (_, _, b):
         i = b.index(name)
         t = b.tools[i]
         import json
@@ -145,9 +147,10 @@ def forget(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Remove a learned tool from the bank (saved atomically)."""
-    with _existing_bank(ctx, bank, model, debug) as (g, location, b):
+    with _existing_bank(ctx, bank, model, debug, verbose) as (g, location, b):
         b.index(name)  # unknown tool: fail before loading the model
         tm = open_tokmem(g, location=location, bank=b)
         tm.forget(name)
@@ -162,9 +165,10 @@ def export(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Write one learned tool to a portable file: vector, spec, stats and backbone fingerprint."""
-    with _existing_bank(ctx, bank, model, debug) as (_, _, b):
+    with _existing_bank(ctx, bank, model, debug, verbose) as (_, _, b):
         b.export_tool(name, file)
         out.print(f"exported {name} to {file} (backbone {b.fingerprint.model_id})")
 
@@ -177,15 +181,17 @@ def import_(
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Import an exported tool into the bank (same backbone only; saved atomically).
 
     A new bank is created on the backbone (and adapter) the tool was trained on (unless --model says otherwise).
     """
+    from tokmem_agents.bank.location import recorded_backbone
     from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.errors import BackboneMismatchError
 
-    g = resolve_globals(ctx, bank, model, debug)
+    g = resolve_globals(ctx, bank, model, debug, verbose)
     with errors(g):
         tool, fp, _, _ = MemoryBank.read_tool_file(file)
         location = bank_location(g)
@@ -197,8 +203,7 @@ def import_(
                 f"(hidden {existing.fingerprint.hidden_size}); a memory token only works on the backbone it was "
                 "trained on: learn the tool again on this bank instead"
             )
-        model_id = g.model if g.model is not None else (None if existing is not None else fp.model_id)
-        adapter = None if existing is not None else (fp.adapter or "none")  # a new bank: the tool's backbone
+        model_id, adapter = recorded_backbone(fp if existing is None else None, g.model)  # a new bank: the tool's backbone
         tm = open_tokmem(g, location=location, bank=existing, model=model_id, adapter=adapter, create=True)
         name = tm.import_tool(file, replace_existing=replace)
         out.print(f"imported {name} into {tm.path}; {len(tm.bank)} tool(s) in the bank")

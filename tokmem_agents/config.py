@@ -50,7 +50,7 @@ class BankConfig:
 
 @dataclass(frozen=True)
 class LoopConfig:
-    """The settings of the one optimisation loop (:func:`tokmem_agents.learn.loop.optimise`) that
+    """The settings of the one optimisation loop (:func:`tokmem_agents.training.loop.optimise`) that
     learning tools, adapting a backbone and the LoRA baseline share: AdamW with a linear warm-up
     then linear decay, gradient clipping, shuffled batches, bf16 autocast where fast. Each run's
     config extends it with its own settings and defaults."""
@@ -95,7 +95,7 @@ class TrainConfig(LoopConfig):
     replay_per_tool: int = 4
     synthesize: int | None = None
     """Multi-call examples synthesised from single-call ones (2-4 calls joined by connectors, see
-    :func:`~tokmem_agents.learn.synthesis.synthesize_compositional`): a count, 0 (off), or None (the
+    :func:`~tokmem_agents.training.synthesis.synthesize_compositional`): a count, 0 (off), or None (the
     default): :data:`SYNTHESIZE_PER_NEW_TOOL` per tool being learned. On by default because it measured
     better (``benchmarks/synthesis.py``: multi-call tool-F1 0.723 -> 0.781, full EM 0.138 -> 0.215 on the catalog)."""
     stored_examples_per_tool: int = 16
@@ -142,7 +142,7 @@ class DecodeConfig:
     ``tool_choice="any"``): the answer is always at least one call, never plain text."""
     copy_bias: float = 8.0
     """Extra logits for the tokens that keep a string argument value a copy of a span of the query
-    (see :mod:`tokmem_agents.copying`; values of an ``enum``/``const`` are left alone); 0: off. On by
+    (see :mod:`tokmem_agents.decode.copying`; values of an ``enum``/``const`` are left alone); 0: off. On by
     default: on the embedded model it raised full EM on the catalog's single calls 0.677 -> 0.723 and
     on the core held-out set 0.65 -> 0.75 (2026-11-26)."""
 
@@ -162,16 +162,16 @@ class DecodeConfig:
         option that is None keeps the value of ``base`` (default: the defaults above).
 
         ``allowed_tools`` may be any collection of names; an empty one means text only, so the schema
-        constraint and ``require_call`` are switched off (no call can fire)."""
+        constraint is switched off (no call can fire; ``require_call`` with it is still an error)."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
-            raise ValueError(f"unknown decoding option(s) {unknown}; known: {sorted(known)}")
+            raise TypeError(f"unknown decoding option(s) {unknown}; known: {sorted(known)}")
         given = {k: v for k, v in options.items() if v is not None}
         if "allowed_tools" in given:
             given["allowed_tools"] = frozenset(given["allowed_tools"])
             if not given["allowed_tools"]:
-                given.update(constrained=False, require_call=False)
+                given["constrained"] = False
         return replace(base if base is not None else cls(), **given)
 
 

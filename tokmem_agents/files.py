@@ -49,13 +49,14 @@ def reading(path: Path, error: Callable[[str], Exception]) -> Iterator[None]:
         raise error(f"{path}: cannot read: {e}") from None
 
 
-def parse_json(text: str, error: Callable[[str], Exception], where: str) -> Any:
+def parse_json(text: str, error: Callable[[str], Exception], where: str, *, one_line: bool = False) -> Any:
     """``json.loads(text)``; malformed or absurdly nested JSON becomes one ``error`` line naming ``where``
-    and the place in ``text``."""
+    and the place in ``text`` (its column only when ``text`` is one line of a file ``where`` names)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise error(f"{where}: invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+        at = f"column {e.colno}" if one_line else f"line {e.lineno} column {e.colno}"
+        raise error(f"{where}: invalid JSON at {at}: {e.msg}") from None
     except RecursionError:
         raise error(f"{where}: invalid JSON: nested too deeply") from None
 

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from .bank.location import BankLocation, stored_bank
+from .bank.location import BankLocation, recorded_backbone, stored_bank
 from .bank.memory import MemoryBank
 from .bank.records import Example
 from .bank.specs import ToolSpec
@@ -28,8 +28,8 @@ from .decode.decoder import Decoder
 from .decode.queue import DecodeQueue
 from .decode.results import CallEvent, DecodeResult
 from .errors import BankError, UnknownToolError
-from .learn.loop import TrainProgress
-from .learn.trainer import TrainStats, learn
+from .training.loop import TrainProgress
+from .training.trainer import TrainStats, learn
 from .model.backbone import Backbone, load_backbone
 
 log = logging.getLogger(__name__)
@@ -85,15 +85,9 @@ class TokMem:
     ) -> "TokMem":
         """The bank already read from ``location`` (None: a new one) on its backbone, as :meth:`open`
         does it; lets a caller that validated input against the bank open it without reading it again."""
-        if bank is None:
-            backbone = load_backbone(model, adapter=adapter, verbose=verbose)
-            bank = MemoryBank(backbone.fingerprint, config or BankConfig())
-        else:
-            fp = bank.fingerprint
-            backbone = load_backbone(
-                model if model is not None else fp.model_id, adapter=fp.adapter if adapter == "auto" else adapter, verbose=verbose
-            )
-        return cls(backbone, bank, location.target)
+        model, adapter = recorded_backbone(bank.fingerprint if bank is not None else None, model, adapter)
+        backbone = load_backbone(model, adapter=adapter, verbose=verbose)
+        return cls(backbone, bank if bank is not None else MemoryBank(backbone.fingerprint, config or BankConfig()), location.target)
 
     @classmethod
     def shared(cls, path: str | Path | None = None, model: str | None = None) -> "TokMem":
@@ -167,8 +161,8 @@ class TokMem:
         return stats
 
     # -- calling ---------------------------------------------------------------------------
-    def _run(self, queries: list[str], config: DecodeConfig, prompts: list[list[int]] | None) -> list[DecodeResult]:
-        return self.decoder.decode(queries, config, prompts=prompts)
+    def _run(self, queries: list[str], config: DecodeConfig, prompts: list[list[int]] | None) -> Iterator[DecodeResult]:
+        return (item for item in self.decoder.stream(queries, config, prompts=prompts) if isinstance(item, DecodeResult))
 
     def call(self, query: str, config: DecodeConfig | None = None) -> DecodeResult:
         """Decode one query into tool calls (or a plain-text answer)."""
@@ -187,9 +181,20 @@ class TokMem:
         self, queries: Sequence[str], config: DecodeConfig | None = None, *, prompts: Sequence[Sequence[int]] | None = None
     ) -> Iterator[CallEvent | DecodeResult]:
         """Decode like :meth:`call_batch`, yielding each call the moment its JSON closes, then the
-        results (see :meth:`Decoder.stream`); other decodes wait until the stream is exhausted or closed."""
+        results (see :meth:`Decoder.stream`). Each decoding step holds the decode lock, the time
+        between items does not: the consumer may call the bank, and other threads decode meanwhile."""
         with self._queue.exclusive():
-            yield from self.decoder.stream(queries, config, prompts=prompts)
+            items = self.decoder.stream(queries, config, prompts=prompts)
+        try:
+            while True:
+                with self._queue.exclusive():
+                    item = next(items, None)
+                if item is None:
+                    return
+                yield item
+        finally:
+            with self._queue.exclusive():
+                items.close()
 
     # -- bank management -------------------------------------------------------------------
     def _edit(self, fn: Callable[[MemoryBank], object]) -> object:

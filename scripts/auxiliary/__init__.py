@@ -9,7 +9,7 @@ Everything is generated from hand-written building blocks (domains x actions x o
 kinds with many phrasings, rich value pools) by a seeded :class:`random.Random`, so the corpus is
 reproducible bit for bit. The default corpus ships in ``tokmem_agents/data/auxiliary/``
 (``python scripts/make_auxiliary_corpus.py`` rewrites it);
-:func:`tokmem_agents.learn.corpus.load_corpus` reads it back. ``generate_corpus(n_tools=N)`` also
+:func:`tokmem_agents.training.corpus.load_corpus` reads it back. ``generate_corpus(n_tools=N)`` also
 makes N synthetic tools for scaling benchmarks: tool ``i`` and its examples do not depend on
 ``n_tools``, so a smaller corpus is a prefix of a larger one.
 
@@ -17,7 +17,7 @@ This package is used only by the build scripts, the benchmarks and the tests, ne
 at run time. Its modules: :mod:`.pools` (value pools), :mod:`.fields` (argument kinds, their values
 and phrasings), :mod:`.domains` (domains and actions), :mod:`.tools` (tools and their single-call
 examples), :mod:`.compose` (multi-call examples) and :mod:`.notool` (no-tool examples). Reading and
-writing corpus directories is :mod:`tokmem_agents.learn.corpus`, re-exported here.
+writing corpus directories is :mod:`tokmem_agents.training.corpus`, re-exported here.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import random
 
 from tokmem_agents.bank.records import spec_examples
 from tokmem_agents.bank.specs import ToolSpec, parse_spec
-from tokmem_agents.learn.corpus import (
+from tokmem_agents.training.corpus import (
     COMPOSITIONAL_FILE,
     DEFAULT_DIR,
     NOTOOL_FILE,

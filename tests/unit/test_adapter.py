@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from _tiny import make_tiny_model, tool_spec
-from tokmem_agents.learn.adapt import adapt, train_adapter
+from tokmem_agents.training.adapt import adapt, train_adapter
 from tokmem_agents.model.adapters import WEIGHTS_FILE, adapter_id, apply_adapter, find_adapter, read_adapter
 from tokmem_agents.model.backbone import load_backbone
 from tokmem_agents.config import AdaptConfig, TrainConfig
@@ -20,7 +20,7 @@ from tokmem_agents.bank.records import Example, ToolCall, spec_examples
 from tokmem_agents.errors import BackboneError, BackboneMismatchError
 from tokmem_agents.bank.memory import MemoryBank
 from tokmem_agents.tokmem import TokMem
-from tokmem_agents.learn.trainer import learn
+from tokmem_agents.training.trainer import learn
 
 LAMP = tool_spec("dim_lamp", "room", examples=[(f"dim the lamp in the {r}", r) for r in ("hall", "den", "attic")])
 PUMP = tool_spec("start_pump", "litres", "integer", examples=[(f"pump {n} litres", n) for n in (3, 40, 7)])

@@ -160,7 +160,7 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 
 def test_ctrl_c_during_training_leaves_the_bank_unchanged(bank_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import tokmem_agents.tokmem as tokmem
-    from tokmem_agents.learn.loop import TrainProgress
+    from tokmem_agents.training.loop import TrainProgress
 
     def interrupted(backbone, bank, specs, extra, config, progress):  # type: ignore[no-untyped-def]
         progress(TrainProgress(1, 10, 1, 3.0, 4, 40, 0.5))

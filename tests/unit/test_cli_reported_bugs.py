@@ -203,10 +203,26 @@ def test_learn_tool_loads_the_bank_once_plus_the_reload_under_the_lock(
 
     import tokmem_agents.tokmem as tokmem
 
+    reads: list[str] = []
+    real_read_bytes, real_read_text = Path.read_bytes, Path.read_text
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "bank.json":
+            reads.append("under the lock" if locked[0] else "before")
+        return real_read_bytes(self)
+
+    def read_text(self: Path, *a: Any, **kw: Any) -> str:
+        if self.name == "bank.json":
+            reads.append("under the lock" if locked[0] else "before")
+        return real_read_text(self, *a, **kw)
+
     monkeypatch.setattr(MemoryBank, "from_bytes", classmethod(counting))
     monkeypatch.setattr(tokmem, "writer_lock", Lock)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "read_text", read_text)
     spec = write_json(tmp_path / "echo.json", {**PING, "name": "echo"})
     res = run("learn-tool", spec, "--bank", bank, "--epochs", 1, "--synthesize", 0)
     assert res.exit_code == 0, res.output
     assert parsed == ["before", "under the lock"]
+    assert reads == ["before", "under the lock"]  # bank.json read twice in all, not peeked at besides
     assert MemoryBank.load(bank).names == ["ping", "add_note", "echo"]

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tokmem_agents.bank.records import Example, ToolCall, check_examples, load_jsonl, parse_example, spec_examples
-from tokmem_agents.learn.synthesis import CONNECTORS, synthesize_compositional
+from tokmem_agents.training.synthesis import CONNECTORS, synthesize_compositional
 from tokmem_agents.errors import DataError, UserInputError
 from tokmem_agents.bank.specs import parse_spec
 

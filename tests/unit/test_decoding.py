@@ -430,3 +430,28 @@ def test_require_call_forces_a_call(tiny_backbone: Any, constrained: bool) -> No
     assert all(r.emitted_calls == 1 and r.text == "" for r in forced)
     only = dec.decode(QUERIES, DecodeConfig(require_call=True, allowed_tools=frozenset({"set_unit"}), **cfg))
     assert {c.name for r in only for c in r.calls} | {i.name for r in only for i in r.invalid} == {"set_unit"}
+
+
+# -- one event stream: each call parsed once, no argument text decoded again ---------------------------
+@pytest.mark.parametrize("constrained", [True, False])
+def test_each_call_is_parsed_once_and_arguments_are_never_re_decoded(
+    tiny_backbone: Any, h_dir: torch.Tensor, constrained: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tokmem_agents.decode import batch
+
+    parsed: list[int] = []
+    real_parse = batch.parse_call
+    monkeypatch.setattr(batch, "parse_call", lambda *a, **kw: (parsed.append(a[1]), real_parse(*a, **kw))[1])
+    tok = tiny_backbone.tokenizer
+    decoded: list[int] = []
+    real_decode = tok.decode
+    monkeypatch.setattr(tok, "decode", lambda ids, *a, **kw: (decoded.append(len(ids)), real_decode(ids, *a, **kw))[1])
+    dec = Decoder(tiny_backbone, coupled(tiny_backbone, torch.stack([h_dir * 0.4, h_dir * 0.1])))  # get_weather: a free string
+    dec.copy_index(Q)  # the copy vocabulary is built once per process (batch_decode, not decode)
+    decoded.clear()
+    cfg = DecodeConfig(constrained=constrained, max_calls=3, max_tokens_per_call=12, copy_bias=8.0, **FP32)
+    results = dec.decode([Q, "hi"], cfg)
+    assert sum(r.emitted_calls for r in results) >= 2
+    assert len(parsed) == sum(r.emitted_calls for r in results)  # once per call, not per step or per read
+    assert len(decoded) == len(results)  # only each answer's text; argument bytes come from the scanner
+    assert [e.call for r in results for e in r.events if e.call is not None] == [c for r in results for c in r.calls]

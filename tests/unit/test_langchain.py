@@ -321,7 +321,7 @@ def test_chat_batch_decodes_once(tm, fake):
     assert out[1].tool_calls == []
 
 
-def test_chat_abatch_and_generate_decode_once(tm, fake):
+def test_chat_abatch_decodes_once_and_generate_once_per_input(tm, fake):
     model = ChatTokMem(tokmem=tm)
     out = asyncio.run(model.abatch(["shout hi", "add 2 and 3"]))
     assert len(fake.calls) == 1 and [m.tool_calls[0]["name"] for m in out] == ["shout", "add_numbers"]

@@ -52,6 +52,9 @@ def import_graph() -> dict[str, set[str]]:
                     base = ".".join([*anchor, base] if base else anchor)
                 # `from pkg import sub` imports the submodule when there is one
                 names = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+            if isinstance(node, ast.Assign) and mod == "tokmem_agents" and isinstance(node.value, ast.Dict):
+                # the package's lazy exports: ``"Name": "sub.module"`` is an import done on first use
+                names = [f"tokmem_agents.{v.value}" for v in node.value.values if isinstance(v, ast.Constant)]
             for name in names:
                 target = _target(name, modules)
                 if target is not None and target != mod:
@@ -97,6 +100,7 @@ def test_the_import_graph_sees_every_form_of_import() -> None:
     assert "tokmem_agents.registry" in graph["procedures"]  # a top-level `from tokmem_agents.registry import ...`
     assert "tokmem_agents.tokmem" in graph["cli.common"]  # an import inside a function
     assert "tokmem_agents.bank.records" in graph["tokmem_agents.registry"]  # under TYPE_CHECKING
+    assert "tokmem_agents.training.trainer" in graph["tokmem_agents"]  # a lazy export of the package
 
 
 def test_no_import_cycles() -> None:
@@ -108,14 +112,14 @@ LAYERS = {
     # package (or module) -> the packages of tokmem_agents it may import; foundation modules are always allowed
     "tokmem_agents.model": set(),
     "tokmem_agents.bank": {"model"},
-    "tokmem_agents.learn": {"model", "bank"},
+    "tokmem_agents.training": {"model", "bank"},
     "tokmem_agents.decode": {"model", "bank"},
-    "tokmem_agents.tokmem": {"model", "bank", "learn", "decode"},
+    "tokmem_agents.tokmem": {"model", "bank", "training", "decode"},
     "tokmem_agents.registry": {"bank"},
-    "tokmem_agents.evaluation": {"model", "bank", "learn", "decode", "tokmem"},
+    "tokmem_agents.evaluation": {"model", "bank", "training", "decode", "tokmem"},
     "tokmem_agents.integrations": {"model", "bank", "decode", "tokmem", "registry"},
 }
-FOUNDATION = {"tokmem_agents", "tokmem_agents.errors", "tokmem_agents.home", "tokmem_agents.files", "tokmem_agents.config"}
+FOUNDATION = {"tokmem_agents.errors", "tokmem_agents.home", "tokmem_agents.files", "tokmem_agents.config"}
 
 
 def _layer(module: str) -> str | None:
@@ -126,7 +130,7 @@ def _layer(module: str) -> str | None:
 
 
 def test_dependencies_point_down() -> None:
-    """Each package imports only the layers below it (model <- bank <- learn/decode <- tokmem <- evaluation/integrations)."""
+    """Each package imports only the layers below it (model <- bank <- training/decode <- tokmem <- evaluation/integrations)."""
     wrong = []
     for mod, targets in import_graph().items():
         layer = _layer(mod)
@@ -135,7 +139,7 @@ def test_dependencies_point_down() -> None:
         for t in targets:
             if not t.startswith("tokmem_agents") or t in FOUNDATION or _layer(t) == layer:
                 continue
-            if t.split(".")[1] not in LAYERS[layer]:
+            if t == "tokmem_agents" or t.split(".")[1] not in LAYERS[layer]:  # the package's exports sit on top
                 wrong.append(f"{mod} -> {t}")
     assert not wrong, "imports against the layering: " + ", ".join(sorted(wrong))
     foundation_deps = {t for m in FOUNDATION for t in import_graph().get(m, set())}
@@ -188,3 +192,32 @@ def test_no_module_cites_a_file_the_repository_lacks() -> None:
     for p in sorted((ROOT / "tokmem_agents").rglob("*.py")) + [ROOT / "tools" / "README.md"]:
         text = p.read_text(encoding="utf-8")
         assert "DESIGN.md" not in text, f"{p.relative_to(ROOT)} cites DESIGN.md, which is not in the repository"
+
+
+def test_architecture_md_names_every_module_and_only_real_ones() -> None:
+    """ARCHITECTURE.md is the map: every library module is on it, in its package's section, and every
+    module it names exists (what keeps the map from going stale)."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    sections = {}
+    for block in text.split("\n### ")[1:]:
+        head, _, body = block.partition("\n")
+        for pkg in head.split(" - ")[0].replace(" and ", " ").split():
+            sections[pkg.strip("`/")] = body
+    missing = []
+    for path in sorted((ROOT / "tokmem_agents").rglob("*.py")):
+        rel = path.relative_to(ROOT / "tokmem_agents")
+        if path.name == "__init__.py" and rel.parts[:-1] not in {("evaluation", "methods"), ("integrations", "langchain")}:
+            continue
+        if len(rel.parts) == 1:
+            where = text  # a top-level module: anywhere on the page
+        else:
+            where = sections.get(rel.parts[0], "")
+        name = path.stem if path.name != "__init__.py" else rel.parts[-2]
+        if f"{name}.py" not in where and f"`{name}" not in where and f"{name}/" not in where:
+            missing.append(str(rel))
+    assert not missing, f"ARCHITECTURE.md does not place: {missing}"
+    import re
+
+    real = {p.name for p in ROOT.rglob("*.py") if ".ci-venv" not in p.parts and ".git" not in p.parts}
+    named = set(re.findall(r"\b([a-z_]+\.py)\b", text))
+    assert named <= real, f"ARCHITECTURE.md names modules that do not exist: {sorted(named - real)}"

@@ -29,7 +29,7 @@ from tokmem_agents.model.fingerprint import Fingerprint
 from tokmem_agents.config import FORMAT_VERSION, BankConfig
 from tokmem_agents.errors import BackboneMismatchError, BankBusyError, BankError, UnknownToolError
 from tokmem_agents.bank.memory import BANK_FILE, MEMORY_FILE, LearnedTool, MemoryBank, token_label
-from tokmem_agents.learn.init import init_vectors
+from tokmem_agents.training.init import init_vectors
 
 REPO = Path(__file__).resolve().parents[2]
 FP = Fingerprint("tiny-test", 64, 49152, "ab" * 32)

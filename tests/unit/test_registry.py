@@ -148,7 +148,8 @@ def test_default_registry_loads_builtins_and_plugins(monkeypatch):
         _FakeEntryPoint("broken", ImportError("missing dependency")),
     ]
     real = list(registry_module.importlib.metadata.entry_points(group=registry_module.ENTRY_POINT_GROUP))
-    monkeypatch.setattr(registry_module.importlib.metadata, "entry_points", lambda group: [*real, *eps])
+    # plugins listed first: the built-ins must still win
+    monkeypatch.setattr(registry_module.importlib.metadata, "entry_points", lambda group: [*eps, *real])
     reg = default_registry()
     assert {"shout", "whisper", "calculate", "write_file"} <= set(reg.names())
     assert reg.get("calculate").func("1 + 1") == {"expression": "1 + 1", "result": 2}
@@ -167,3 +168,9 @@ def test_no_eval_exec_or_pickle_in_procedures():
         text = path.read_text(encoding="utf-8")
         for banned in ("eval(", "exec(", "pickle", "__import__", "shell=True"):
             assert banned not in text, f"{path.name} contains {banned!r}"
+
+
+def test_without_the_built_in_entry_point_the_registry_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(registry_module.importlib.metadata, "entry_points", lambda group: [_FakeEntryPoint("mine", ProcedureRegistry())])
+    with pytest.raises(ProcedureError, match="pip install -e"):
+        default_registry()

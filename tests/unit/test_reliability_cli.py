@@ -476,7 +476,7 @@ def test_divergent_training_never_saves_an_unloadable_bank(
     """Vectors that blew up in training must not replace a good bank with one that can never load again."""
     import tokmem_agents.tokmem as tokmem
     from tokmem_agents.bank.memory import LearnedTool
-    from tokmem_agents.learn.trainer import TrainStats
+    from tokmem_agents.training.trainer import TrainStats
 
     def diverged(backbone, bank, specs, extra, config, progress):  # type: ignore[no-untyped-def]
         bank.add([LearnedTool(s) for s in specs], torch.full((len(specs), bank.fingerprint.hidden_size), float("nan")))

@@ -6,7 +6,7 @@ from tokmem_agents.bank.memory import MemoryBank
 from tokmem_agents.bank.specs import parse_spec
 from tokmem_agents.config import BankConfig, DecodeConfig, TrainConfig
 from tokmem_agents.decode.decoder import Decoder
-from tokmem_agents.learn.trainer import learn
+from tokmem_agents.training.trainer import learn
 
 
 def test_tiny_roundtrip(tiny_backbone, tmp_path):

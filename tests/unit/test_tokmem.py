@@ -181,3 +181,55 @@ def test_corrupt_bank_json_is_a_bank_error(opened: TokMem) -> None:
     (opened.path / BANK_FILE).write_text(json.dumps({"backbone": {"model_id": opened.backbone.model_id}}))
     with pytest.raises(BankError):
         TokMem.open(opened.path)
+
+
+def test_every_public_name_of_the_package_is_what_its_module_defines() -> None:
+    """``from tokmem_agents import X`` gives the object, never a subpackage of the same name."""
+    import importlib
+    import types
+
+    import tokmem_agents
+
+    for name in tokmem_agents.__all__:
+        if name == "__version__":
+            continue
+        obj = getattr(tokmem_agents, name)
+        assert not isinstance(obj, types.ModuleType), name
+        module = importlib.import_module(f"tokmem_agents.{tokmem_agents._EXPORTS[name]}")
+        assert obj is getattr(module, name), name
+    from tokmem_agents import learn
+
+    assert callable(learn) and learn.__module__ == "tokmem_agents.training.trainer"
+
+
+def _stream_and_call(tm: TokMem, config: DecodeConfig) -> list[Any]:
+    """Consume a stream, calling the bank again after every item (what a consumer may do)."""
+    seen = []
+    for item in tm.stream(["use a please", "use b please"], config):
+        seen.append((item, tm.call("use a", config)))
+    return seen
+
+
+def test_a_streams_consumer_may_call_the_bank_and_other_threads_decode_meanwhile(tiny_backbone: Any) -> None:
+    import threading
+
+    tm = TokMem(tiny_backbone, make_bank(tiny_backbone.fingerprint, ["a", "b"]))
+    config = DecodeConfig(max_tokens_per_call=4, max_text_tokens=4, max_calls=2, precision="fp32")
+    out: list[Any] = []
+    worker = threading.Thread(target=lambda: out.append(_stream_and_call(tm, config)), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "a stream's consumer deadlocked on the bank"
+    (seen,) = out
+    results = [item for item, _ in seen if isinstance(item, DecodeResult)]
+    assert [r.query for r in results] == ["use a please", "use b please"]
+    assert all(isinstance(answer, DecodeResult) for _, answer in seen)
+    # a stream left open (not exhausted) does not block another thread's decode
+    items = tm.stream(["use a please"], config)
+    next(items)
+    other: list[Any] = []
+    thread = threading.Thread(target=lambda: other.append(tm.call("use b", config)), daemon=True)
+    thread.start()
+    thread.join(120)
+    assert other and other[0].query == "use b"
+    items.close()

@@ -16,11 +16,11 @@ from tokmem_agents.errors import BackboneMismatchError, BankError, DataError, Sp
 from tokmem_agents.model.fingerprint import Fingerprint
 from tokmem_agents.model.lm import MemoryLM
 from tokmem_agents.bank.memory import MemoryBank
-from tokmem_agents.learn.encoding import encode_example
-from tokmem_agents.learn.loop import TrainProgress
-from tokmem_agents.learn.loss import batch_loss
-from tokmem_agents.learn.plan import plan_examples
-from tokmem_agents.learn.trainer import learn
+from tokmem_agents.training.encoding import encode_example
+from tokmem_agents.training.loop import TrainProgress
+from tokmem_agents.training.loss import batch_loss
+from tokmem_agents.training.plan import plan_examples
+from tokmem_agents.training.trainer import learn
 
 WEATHER = tool_spec("get_weather", "city", examples=[(f"What's the weather in {c}?", c) for c in ("Paris", "Rome", "Oslo", "Lima")])
 TIMER = tool_spec("set_timer", "minutes", "integer", examples=[(f"Set a timer for {m} minutes", m) for m in (1, 5, 10, 25)])
@@ -292,7 +292,7 @@ def test_diverged_training_is_refused_and_leaves_the_bank_unchanged(tiny_backbon
 
 @pytest.mark.parametrize("breakage", ["zero", "nan", "explode"])
 def test_a_broken_row_after_training_is_refused(tiny_backbone: Any, monkeypatch: pytest.MonkeyPatch, breakage: str) -> None:
-    import tokmem_agents.learn.trainer as trainer
+    import tokmem_agents.training.trainer as trainer
 
     real = trainer.optimise
 
@@ -314,7 +314,7 @@ def test_a_broken_row_after_training_is_refused(tiny_backbone: Any, monkeypatch:
 def test_batch_order_without_grouping_is_the_plain_shuffle() -> None:
     import random
 
-    from tokmem_agents.learn.loop import batch_order
+    from tokmem_agents.training.loop import batch_order
 
     order, rng, ref_rng = list(range(10)), random.Random(3), random.Random(3)
     ref = list(range(10))
@@ -326,7 +326,7 @@ def test_batch_order_without_grouping_is_the_plain_shuffle() -> None:
 def test_grouped_batches_cover_every_example_with_less_padding() -> None:
     import random
 
-    from tokmem_agents.learn.loop import batch_order
+    from tokmem_agents.training.loop import batch_order
 
     rng = random.Random(0)
     lengths = [rng.randint(5, 400) for _ in range(1000)]

@@ -17,13 +17,10 @@ from ..errors import BankError
 from ..files import readable_dir
 from ..home import default_bank_dir
 from ..model.fingerprint import Fingerprint
-from .memory import BANK_FILE, MEMORY_FILE, MemoryBank
+from .memory import BANK_FILE, MEMORY_FILE, NO_BANK_HINT, MemoryBank
 
 SHIPPED_BANK = Path(__file__).parent.parent / "data" / "default_bank"
 """The catalog bank shipped with the package, learned on the embedded backbone."""
-
-NO_BANK_HINT = "learn a tool first with `tokmem-agent learn-tool`"
-
 
 def has_bank(path: Path) -> bool:
     """Whether a bank is stored at ``path``; a directory with a bank's tensor file but no bank.json is
@@ -35,6 +32,15 @@ def has_bank(path: Path) -> bool:
     if f.exists() or (d / MEMORY_FILE).exists():
         raise BankError(f"{f}: missing or not a file: corrupt bank (restore it, or remove {d} to start over)")
     return False
+
+
+def recorded_backbone(recorded: Fingerprint | None, model: str | None = None, adapter: str | None = "auto") -> tuple[str | None, str | None]:
+    """``(model, adapter)`` to load for a bank (or a tool file) that records ``recorded`` (None: a new
+    bank): what the user gave, else what is recorded (``"auto"``: the recorded adapter, ``"none"`` when
+    there was none; for a new bank, the model's default adapter)."""
+    if recorded is None:
+        return model, adapter
+    return (model if model is not None else recorded.model_id), ((recorded.adapter or "none") if adapter == "auto" else adapter)
 
 
 def stored_bank(path: Path, fingerprint: Fingerprint | None = None) -> MemoryBank | None:

@@ -32,6 +32,7 @@ from .specs import ToolSpec, parse_spec
 BANK_FILE = "bank.json"
 MEMORY_FILE = "memory.safetensors"
 TOOL_FILE_KIND = "tokmem-tool"
+NO_BANK_HINT = "learn a tool first with `tokmem-agent learn-tool`"
 MAX_ABS_VALUE = 1e4
 """Vectors with entries beyond this are refused as corrupt (trained ones are O(1))."""
 
@@ -317,7 +318,7 @@ class MemoryBank:
                 mem_bytes = (where / MEMORY_FILE).read_bytes()
             except FileNotFoundError as e:
                 if not path.exists():
-                    raise BankError(f"{path}: no bank here (learn a tool first with `tokmem-agent learn-tool`)") from None
+                    raise BankError(f"{path}: no bank here ({NO_BANK_HINT})") from None
                 last = BankError(f"{path}: missing {Path(e.filename).name}")
                 time.sleep(0.05)
                 continue

@@ -82,7 +82,7 @@ def load_jsonl(path: str | Path) -> list[Example]:
     for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        out.append(parse_example(parse_json(line, DataError, f"{path}:{n}"), where=f"{path}:{n}"))
+        out.append(parse_example(parse_json(line, DataError, f"{path}:{n}", one_line=True), where=f"{path}:{n}"))
     if not out:
         raise DataError(f"{path}: no examples")
     return out

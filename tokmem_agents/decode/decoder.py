@@ -22,7 +22,7 @@ import torch
 
 from ..bank.memory import MemoryBank
 from ..config import DecodeConfig
-from ..errors import UnknownToolError
+from ..errors import BackboneError, UnknownToolError
 from ..model.backbone import Backbone
 from ..model.lm import MemoryLM
 from .batch import DecodeBatch
@@ -75,10 +75,18 @@ class Decoder:
         return self._grammars[key]
 
     def token_bytes(self, token_id: int) -> bytes:
-        """The bytes a token spells (empty for special and memory tokens), for unconstrained calls."""
+        """The bytes a token spells (empty for special and memory tokens), for unconstrained calls;
+        with a tokenizer llguidance cannot read (a slow one), its own decoding of the single token."""
+        bb = self.backbone
         if self._ll is None:
-            bb = self.backbone
-            self._ll = ll_tokenizer(bb.tokenizer, bb.base_vocab + len(self.bank), tuple(bb.end_token_ids))
+            try:
+                self._ll = ll_tokenizer(bb.tokenizer, bb.base_vocab + len(self.bank), tuple(bb.end_token_ids))
+            except BackboneError:
+                self._ll = False
+        if self._ll is False:
+            if token_id >= bb.text_vocab:
+                return b""
+            return bb.tokenizer.decode([token_id], skip_special_tokens=True).encode("utf-8")
         return token_bytes(self._ll, token_id)
 
     def copy_index(self, query: str) -> CopyIndex:

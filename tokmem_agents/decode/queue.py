@@ -2,10 +2,15 @@
 
 A server (or LangChain's ``batch``, which runs one ``invoke`` per input in a thread pool) calls the
 decoder from many threads at once. The first request to arrive waits a short gather window,
-re-armed by every new arrival, then decodes everything that arrived meanwhile, one batched decode
-per decoding config, and hands each caller its own results; requests that arrive during a decode
-wait for the next one. Decoding itself is serialised by one lock (the decoder is not re-entrant),
-which :meth:`DecodeQueue.exclusive` also gives to streams.
+re-armed by every new arrival and capped, then decodes everything that arrived meanwhile, one
+batched decode per decoding config, and hands each caller its results as soon as they are decoded;
+requests that arrive during a decode wait for the next one. Each caller keeps its own outcome: when
+a shared decode fails, its requests are decoded again one by one, so one bad request does not fail
+the others; a request with a time budget is decoded alone (the budget is its own).
+
+Decoding itself is serialised by one lock (the decoder is not safe to run from two threads at
+once); :meth:`DecodeQueue.exclusive` gives it to a stream for each of its steps, so a stream never
+holds it while its consumer runs (the consumer may call the bank, other threads decode meanwhile).
 """
 
 from __future__ import annotations
@@ -14,16 +19,18 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ..config import DecodeConfig
 from .results import DecodeResult
 
 GATHER_SECONDS = 0.01
 """How long the first request waits for others after the latest arrival (a decode takes ~1 s)."""
+MAX_GATHER_SECONDS = 0.05
+"""The longest the first request waits in all, however steadily others arrive."""
 
-Run = Callable[[list[str], DecodeConfig, "list[list[int]] | None"], list[DecodeResult]]
-"""Decodes queries (with ready prompt ids, or None) under a config: the decoder's batched call."""
+Run = Callable[[list[str], DecodeConfig, "list[list[int]] | None"], Iterable[DecodeResult]]
+"""Decodes queries (with ready prompt ids, or None) under a config, yielding their results in order."""
 
 
 @dataclass
@@ -43,9 +50,10 @@ class _Request:
 class DecodeQueue:
     """Decodes the requests of concurrent callers together (see the module doc)."""
 
-    def __init__(self, run: Run, gather: float = GATHER_SECONDS) -> None:
+    def __init__(self, run: Run, gather: float = GATHER_SECONDS, max_gather: float = MAX_GATHER_SECONDS) -> None:
         self._run = run
         self.gather = gather
+        self.max_gather = max_gather
         self._cond = threading.Condition()
         self._pending: list[_Request] = []
         self._leading = False
@@ -53,7 +61,7 @@ class DecodeQueue:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
-        """Hold the decode lock (for a stream that must not interleave with batched decodes)."""
+        """Hold the decode lock for one step of a stream (no other decode runs during it)."""
         with self._decode_lock:
             yield
 
@@ -72,10 +80,21 @@ class DecodeQueue:
             if req.done:
                 return self._outcome(req)
             self._leading = True
-            self._gather()
-            batch, self._pending = self._pending, []
         try:
-            self._decode(batch)
+            with self._cond:
+                try:
+                    self._gather()
+                except BaseException:
+                    self._pending.remove(req)  # the others stay for the next leader
+                    raise
+                batch, self._pending = self._pending, []
+            try:
+                self._decode(batch)
+            except BaseException as e:
+                for r in batch:
+                    if not r.done:
+                        self._finish(r, error=e)
+                raise
         finally:
             with self._cond:
                 self._leading = False
@@ -83,13 +102,14 @@ class DecodeQueue:
         return self._outcome(req)
 
     def _gather(self) -> None:
-        """Wait (lock held) until no request has arrived for :attr:`gather` seconds."""
+        """Wait (lock held) until no request has arrived for :attr:`gather` seconds, at most :attr:`max_gather`."""
         if self.gather <= 0:
             return
         seen = len(self._pending)
-        deadline = time.monotonic() + self.gather
+        now = time.monotonic()
+        deadline, cap = now + self.gather, now + self.max_gather
         while True:
-            left = deadline - time.monotonic()
+            left = min(deadline, cap) - time.monotonic()
             if left <= 0:
                 return
             self._cond.wait(left)
@@ -102,22 +122,40 @@ class DecodeQueue:
         for req in batch:
             groups.setdefault(req.key, []).append(req)
         for reqs in groups.values():
-            queries = [q for r in reqs for q in r.queries]
-            prompts = [p for r in reqs for p in r.prompts] if reqs[0].prompts is not None else None  # type: ignore[union-attr]
-            try:
-                with self._decode_lock:
-                    results = self._run(queries, reqs[0].config, prompts)
-            except BaseException as e:  # noqa: BLE001 - every caller of the group gets it
+            if reqs[0].config.time_budget is not None:  # each caller's budget is its own
                 for r in reqs:
-                    r.error, r.done = e, True
-                continue
-            at = 0
+                    self._decode_group([r])
+            else:
+                self._decode_group(reqs)
+
+    def _decode_group(self, reqs: list[_Request]) -> None:
+        """One decode for ``reqs`` (same config); each request is done as soon as its results are."""
+        queries = [q for r in reqs for q in r.queries]
+        prompts = [p for r in reqs for p in (r.prompts or [])] if reqs[0].prompts is not None else None
+        try:
+            with self._decode_lock:
+                results = iter(self._run(queries, reqs[0].config, prompts))
+                for r in reqs:
+                    mine = [next(results) for _ in r.queries]
+                    for i, res in enumerate(mine):
+                        res.reindex(i)
+                    self._finish(r, results=mine)
+        except Exception as e:  # noqa: BLE001 - delivered to its caller below
+            left = [r for r in reqs if not r.done]
+            if len(reqs) == 1:
+                self._finish(reqs[0], error=e)
+            for r in left if len(reqs) > 1 else ():
+                self._decode_group([r])  # alone, so each caller gets its own outcome
+        except BaseException as e:  # KeyboardInterrupt and the like: nobody's decode goes on
             for r in reqs:
-                mine = results[at : at + len(r.queries)]
-                for i, res in enumerate(mine):
-                    res.reindex(i)
-                r.results, r.done = mine, True
-                at += len(r.queries)
+                if not r.done:
+                    self._finish(r, error=e)
+            raise
+
+    def _finish(self, req: _Request, *, results: list[DecodeResult] | None = None, error: BaseException | None = None) -> None:
+        with self._cond:
+            req.results, req.error, req.done = results, error, True
+            self._cond.notify_all()
 
     @staticmethod
     def _outcome(req: _Request) -> list[DecodeResult]:

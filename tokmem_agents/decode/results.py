@@ -91,8 +91,9 @@ class DecodeResult:
     """What the model answered for one query: calls (in order), or plain text, and diagnostics.
 
     The decoder builds it from the query's events as the stream reported them (:meth:`from_events`)
-    and keeps them (:attr:`events`); a result built by hand from ``calls``/``invalid``/``truncated``
-    (a test, a remote server's answer) gets the matching events derived from those fields."""
+    and keeps them (:attr:`events`); the fields are the answer (:attr:`valid_calls` reads them, so a
+    caller may filter ``calls``), and a result built by hand from them (a test, a remote server's
+    answer) gets the matching events derived from them."""
 
     query: str
     calls: list[ToolCall] = field(default_factory=list)
@@ -134,28 +135,33 @@ class DecodeResult:
             self._events = [replace(e, query_index=query_index) for e in self._events]
 
     def _events_of_fields(self) -> list[CallEvent]:
-        unparsed = {i.position for i in self.invalid if i.call_index is None}
-        emitted = len(self.calls) + len(unparsed)
-        parsed = iter(self.calls)
+        parsed = dict(zip(self.call_positions, self.calls))
         invalid = {i.position: i for i in self.invalid}
         cut = set(self.truncated)
         out = []
-        for k in range(emitted):
-            call = None if k in unparsed else next(parsed)
-            bad = invalid.get(k)
+        for k in range(self.emitted_calls):
+            call, bad = parsed.get(k), invalid.get(k)
             name = call.name if call is not None else bad.name if bad is not None else ""
             out.append(CallEvent(0, k, name, call, bad, k in cut))
         return out
 
     @property
+    def call_positions(self) -> list[int]:
+        """Position among emitted calls of each entry of :attr:`calls`."""
+        unparsed = {i.position for i in self.invalid if i.call_index is None}
+        return [k for k in range(self.emitted_calls) if k not in unparsed]
+
+    @property
     def emitted_calls(self) -> int:
         """Number of memory tokens that fired (arguments parsed or not)."""
-        return len(self.events)
+        return len(self.calls) + sum(1 for i in self.invalid if i.call_index is None)
 
     @property
     def valid_calls(self) -> list[ToolCall]:
         """Calls safe to execute: arguments validated against their tool's schema, not truncated."""
-        return [e.call for e in self.events if e.ok and e.call is not None]
+        bad = {i.call_index for i in self.invalid}
+        cut = set(self.truncated)
+        return [c for i, (c, k) in enumerate(zip(self.calls, self.call_positions)) if i not in bad and k not in cut]
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict of the answer and its diagnostics (no events: they repeat the calls)."""

@@ -44,7 +44,7 @@ def run_eval(
     the method trained itself, else None), ``peak_rss_mb`` (of the whole process, model loading
     included) and ``total_seconds`` to :meth:`Report.to_json`.
     ``progress(done, total)`` is called after each chunk of queries. ``records``, when given, gets
-    one :func:`~tokmem_agents.metrics.prediction_record` per example (what was predicted, right or not).
+    one :func:`~tokmem_agents.evaluation.metrics.prediction_record` per example (what was predicted, right or not).
     """
     if limit is not None:
         if limit < 1:

@@ -1,6 +1,6 @@
 """The adapter store: find, read, verify, merge and save the LoRA adapters of adapted backbones.
 
-An adapter ("TokMem w/ adapt") is trained once per backbone (:mod:`tokmem_agents.learn.adapt`),
+An adapter ("TokMem w/ adapt") is trained once per backbone (:mod:`tokmem_agents.training.adapt`),
 then frozen; it is merged into the backbone's weights whenever that backbone is loaded with it, and
 every tool a user learns still trains only its own memory vector. On disk an adapter is a directory
 in peft's format (``adapter_config.json`` + ``adapter_model.safetensors``) plus

@@ -33,11 +33,11 @@ from ...bank.records import Example, ToolCall
 from ...bank.specs import ToolSpec, order_like_schema
 from ...config import LoRAConfig, TrainConfig
 from ...errors import UserInputError
-from ...learn.encoding import Encoded, collate, target_positions
-from ...learn.loop import TrainProgress, optimise
-from ...learn.loss import NO_TOOL_WEIGHT
-from ...learn.plan import plan_examples
-from ...learn.trainer import TrainStats
+from ...training.encoding import Encoded, collate, target_positions
+from ...training.loop import TrainProgress, optimise
+from ...training.loss import NO_TOOL_WEIGHT
+from ...training.plan import plan_examples
+from ...training.trainer import TrainStats
 from ...model.adapters import attach_lora
 from ...model.backbone import Backbone
 from ..metrics import Prediction

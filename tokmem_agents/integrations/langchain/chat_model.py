@@ -48,8 +48,9 @@ class ChatTokMem(OnBank, BaseChatModel):
     otherwise; after ``ToolMessage``s it answers in text (see the module doc). ``bind_tools``
     accepts LangChain tools, functions, pydantic models and OpenAI dicts, maps them by name to
     learned tokens and restricts decoding to them. It implements the hooks langchain-core asks of a
-    chat model (``_generate``, ``_stream``) and leaves ``batch``/``abatch`` to the base class, whose
-    concurrent invocations the bank decodes together in one batch (:meth:`TokMem.call_batch`).
+    chat model (``_generate``, ``_stream``) and leaves ``batch``/``abatch`` to the base class, which
+    invokes the inputs concurrently (up to its ``max_concurrency``); the bank decodes calls that arrive
+    together in one batch (:meth:`TokMem.call_batch`).
     Decoding is greedy: ``temperature`` and ``max_retries`` are accepted for LangChain's standard
     parameters and have no effect.
     """

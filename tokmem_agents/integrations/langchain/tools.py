@@ -110,7 +110,8 @@ def decode_config(
 ) -> DecodeConfig:
     """The decoding config of a chat turn or runnable call: LangChain's names for the options
     (``max_tokens`` caps a text answer, ``timeout`` is the time budget); no allowed tool is text only."""
+    text_only = allowed is not None and not allowed
     return DecodeConfig.from_options(
-        constrained=constrained, max_calls=max_calls, allowed_tools=allowed, require_call=require_call,
+        constrained=constrained, max_calls=max_calls, allowed_tools=allowed, require_call=require_call and not text_only,
         max_text_tokens=max_tokens, time_budget=timeout,
     )

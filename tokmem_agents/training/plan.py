@@ -1,4 +1,4 @@
-"""The training set of one :func:`~tokmem_agents.learn.trainer.learn` call: the new tools' examples,
+"""The training set of one :func:`~tokmem_agents.training.trainer.learn` call: the new tools' examples,
 extra (multi-call) data, replayed stored examples of the bank's other tools, and synthesised
 compositions, validated before anything trains."""
 
