@@ -602,3 +602,30 @@ def render_forgetting(res: Mapping[str, Any]) -> str:
     out.append(md_table(["variant", "final mean", "avg forgetting", "max forgetting", "trainable params", "train s"], summary))
     out.append("\nGroups: " + "; ".join(f"{i + 1}: {', '.join(g)}" for i, g in enumerate(groups)) + "\n")
     return "".join(out)
+
+
+def render_generalisation(res: Mapping[str, Any]) -> str:
+    """generalisation.py's results: per set and mean, by phrasing style, the catalog bank's false calls."""
+    rows = [
+        [name, s["tools"], s["train_examples"], f3(s["tool_accuracy"]), f3(s["tool_recall"]), f3(s["full_em"]), f3(s["false_call_rate"]), fsec(s["learn_seconds"])]
+        for name, s in res["sets"].items()
+    ]
+    m = res["mean"]
+    rows.append(["**mean**", "", "", f3(m["tool_accuracy"]), f3(m["tool_recall"]), f3(m["full_em"]), f3(m["false_call_rate"]), ""])
+    lines = [
+        f"Backbone `{res['model']}`" + (f" + adapter `{res['adapter']}`" if res.get("adapter") else "") + f", {res['date']}. "
+        "Held-out queries use phrasing templates the training examples never use (and other values); "
+        "unrelated queries need no tool. Through `learn-tool` and `eval --json` with their defaults.",
+        "",
+        md_table(["set", "tools", "train ex.", "tool acc.", "tool recall", "full EM", "false calls (unrelated)", "learn s"], rows),
+        "",
+        "Tool accuracy by held-out phrasing style (mean over sets): "
+        + ", ".join(f"{k} {f3(v)}" for k, v in res["by_style"].items()) + ".",
+    ]
+    if res.get("catalog"):
+        lines += ["", f"Shipped catalog bank: false calls on the unrelated queries {f3(res['catalog']['false_call_rate'])} "
+                  f"({res['catalog']['unrelated_n']} queries)."]
+    t = res["targets"]
+    lines += ["", f"Targets (issue 20): tool accuracy >= {t['tool_accuracy']}, full EM >= {t['full_em']}, "
+              f"false calls <= {t['false_call_rate']} with recall >= {t['tool_recall']}.", ""]
+    return "\n".join(lines)
