@@ -217,16 +217,17 @@ def setup_logging(debug: bool, verbose: bool = False) -> None:
         logging.getLogger("tokmem_agents").propagate = False
     logging.getLogger("tokmem_agents").setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
     if not (debug or verbose):
-        quiet_third_party()
+        silence_third_party()
 
 
 _QUIET_ENV = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1"}
 
 
-def quiet_third_party() -> None:
+def silence_third_party() -> None:
     """For the rest of this command: what transformers, huggingface_hub, tqdm and peft would print
     (progress bars, advisories, deprecation warnings) stays off stderr. Set before they are imported,
-    so nothing heavy is imported here; a variable the user set keeps its value."""
+    so nothing heavy is imported here; a variable the user set keeps its value. (Loading a backbone is
+    quiet in any process: :func:`tokmem_agents.model.sources.quiet_third_party`.)"""
     for key, value in _QUIET_ENV.items():
         os.environ.setdefault(key, value)
     for module in ("transformers", "peft", "huggingface_hub", "torch", "accelerate", "tqdm"):

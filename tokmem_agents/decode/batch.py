@@ -265,7 +265,8 @@ class DecodeBatch:
             row = self.rows[r]
             args = row.open_args()
             found = args.open_string if args is not None else None
-            if found is None or closed_choice(row.spec_of(len(row.starts) - 1).schema, found.path):
+            # the spec's parameters, not its .schema (a deep copy): this runs at every step
+            if found is None or closed_choice(row.spec_of(len(row.starts) - 1).parameters, found.path):
                 continue
             ids = self.copy[r].candidates(found.value)
             if ids:

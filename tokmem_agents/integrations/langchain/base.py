@@ -43,9 +43,8 @@ def prompt_ids(tm: TokMem, rendered: Sequence[str]) -> list[list[int]]:
 
 
 def decode_items(tm: TokMem, query: str, config: DecodeConfig, *, rendered: bool, stream: bool) -> Iterable[Any]:
-    """One query's calls (``CallEvent``) then its ``DecodeResult``: streamed as they close
-    (holding the decode lock until the stream is exhausted or closed), or from a batched decode that
-    calls from other threads may join."""
+    """One query's calls (``CallEvent``) then its ``DecodeResult``: streamed as they close, or from a
+    batched decode that calls from other threads may join."""
     prompts = prompt_ids(tm, [query]) if rendered else None
     if stream:
         return tm.stream([query], config, prompts=prompts)

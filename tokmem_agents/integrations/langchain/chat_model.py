@@ -174,7 +174,7 @@ class ChatTokMem(OnBank, BaseChatModel):
         finally:
             close = getattr(items, "close", None)
             if close is not None:
-                close()  # releases the bank's decode lock even when the consumer stops early
+                close()  # ends the decode even when the consumer stops early
         assert res is not None
         usage = UsageMetadata(
             input_tokens=res.prompt_tokens,

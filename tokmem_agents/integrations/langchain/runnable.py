@@ -137,7 +137,7 @@ class TokMemRunnable(OnBank, RunnableSerializable[TokMemInput, list[ToolCall]]):
                         any_call = True
                         yield [c]
         finally:
-            stream.close()  # releases the bank's decode lock even when the consumer stops early
+            stream.close()  # ends the decode even when the consumer stops early
         if not any_call:
             yield []
 
