@@ -53,6 +53,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--name", default="generalisation")
     ap.add_argument("--keep", type=Path, default=None, help="keep the banks and predictions in this directory")
     ap.add_argument("--model", default=None, help="learn on this backbone instead of the default (tests use a tiny one)")
+    ap.add_argument("--seed", type=int, default=None, help="pass --seed N to learn-tool (default: its own default)")
     return ap.parse_args(argv)
 
 
@@ -103,7 +104,8 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
         bank = work / "banks" / name
         log.info("%s: learning %d tools from %d examples", name, info["counts"]["tools"], info["counts"]["train_examples"])
         started = time.perf_counter()
-        _cli(home, "learn-tool", args.data / info["files"]["tools"], "--bank", bank, *(["--model", args.model] if args.model else []))
+        extra = [*(["--model", args.model] if args.model else []), *(["--seed", args.seed] if args.seed is not None else [])]
+        _cli(home, "learn-tool", args.data / info["files"]["tools"], "--bank", bank, *extra)
         learn_seconds = time.perf_counter() - started
         recorded = json.loads((bank / "bank.json").read_text(encoding="utf-8"))
         backbone = backbone or recorded["backbone"]

@@ -49,6 +49,7 @@ TOOLS_PER_SET = (4, 8)
 MIN_UNRELATED = 240
 
 HELDOUT_STYLES = ("question", "terse", "polite", "reordered", "synonym")
+GENERATOR = "benchmarks/generalisation_data.py"  # recorded in MANIFEST.json
 
 # Names the new tools must not take (the four test tools; catalog and auxiliary names are read
 # from disk), and words of catalog / test tool names no new tool name may contain.
@@ -1103,23 +1104,24 @@ def build_heldout(set_name: str, set_def: dict[str, Any]) -> tuple[list[dict[str
     return records, template_ids
 
 
-def build_unrelated() -> tuple[list[dict[str, Any]], list[str]]:
-    """The unrelated (no-tool) records, in category order, and the category of each."""
+def build_unrelated(groups: dict[str, list[str]] = UNRELATED) -> tuple[list[dict[str, Any]], list[str]]:
+    """The no-tool records of ``groups`` (category -> queries) in category order, and each one's category."""
     records, cats = [], []
-    for cat in sorted(UNRELATED):
-        for q in UNRELATED[cat]:
+    for cat in sorted(groups):
+        for q in groups[cat]:
             records.append({"query": q, "calls": []})
             cats.append(cat)
     return records, cats
 
 
 def build_manifest(
-    built: dict[str, dict[str, Any]], unrelated_cats: list[str]
+    built: dict[str, dict[str, Any]], unrelated_cats: list[str], *,
+    sets: dict[str, dict[str, Any]] = SETS, generator: str = GENERATOR,
 ) -> dict[str, Any]:
     """The MANIFEST.json content: per set its tools, template ids and counts; unrelated counts."""
     sets_out: dict[str, Any] = {}
     for set_name, b in built.items():
-        set_def = SETS[set_name]
+        set_def = sets[set_name]
         tools_out = {}
         for tool, spec in zip(set_def["tools"], b["specs"]):
             name = tool["name"]
@@ -1153,7 +1155,7 @@ def build_manifest(
     return {
         "format": FORMAT_VERSION,
         "seed": SEED,
-        "generator": "benchmarks/generalisation_data.py",
+        "generator": generator,
         "ngram_check": NGRAM,
         "heldout_styles": list(HELDOUT_STYLES),
         "sets": sets_out,
@@ -1301,9 +1303,9 @@ class Problems:
             raise AssertionError(f"{len(self.items)} check(s) failed:\n  " + "\n  ".join(self.items))
 
 
-def check_names(p: Problems, ext: dict[str, Any]) -> None:
+def check_names(p: Problems, ext: dict[str, Any], sets: dict[str, dict[str, Any]] = SETS) -> None:
     """New tool names are unique, not catalog / auxiliary / test names, and share no catalog-name word."""
-    all_names = [t["name"] for s in SETS.values() for t in s["tools"]]
+    all_names = [t["name"] for s in sets.values() for t in s["tools"]]
     p.expect(len(all_names) == len(set(all_names)), "duplicate tool names across sets")
     clash = sorted(set(all_names) & (set(TEST_TOOLS) | set(ext["catalog_names"]) | set(ext["aux_names"])))
     p.expect(not clash, f"tool names clash with catalog/auxiliary/test tools: {clash}")
@@ -1312,15 +1314,16 @@ def check_names(p: Problems, ext: dict[str, Any]) -> None:
         bad = set(n.split("_")) & banned_words
         p.expect(not bad, f"tool name {n} contains a catalog/test tool-name word {sorted(bad)}")
     aux_domains = {n.split("_")[0] for n in ext["aux_names"]}
-    p.expect(not (set(SETS) & aux_domains), "a set is named after an auxiliary domain")
+    p.expect(not (set(sets) & aux_domains), "a set is named after an auxiliary domain")
 
 
 def check_set(
     p: Problems, set_name: str, b: dict[str, Any], train_grams_all: set[tuple[str, ...]],
     ext_grams: set[tuple[str, ...]], train_queries_all: set[str], ext_queries: set[str], heldout_all: set[str],
+    sets: dict[str, dict[str, Any]] = SETS,
 ) -> None:
-    """Templates, pools, training examples and held-out records of one set."""
-    set_def = SETS[set_name]
+    """Templates, pools, training examples and held-out records of one set (of ``sets``)."""
+    set_def = sets[set_name]
     tools = set_def["tools"]
     names_here = {t["name"] for t in tools}
     p.expect(TOOLS_PER_SET[0] <= len(b["specs"]) <= TOOLS_PER_SET[1], f"{set_name}: {len(b['specs'])} tools")
@@ -1402,10 +1405,11 @@ def check_set(
 def check_unrelated(
     p: Problems, unrelated: list[dict[str, Any]], train_grams_all: set[tuple[str, ...]],
     ext_grams: set[tuple[str, ...]], set_queries: set[str], ext_queries: set[str],
+    groups: dict[str, list[str]] = UNRELATED, min_count: int = MIN_UNRELATED,
 ) -> None:
     """Unrelated queries: enough of them, no calls, unique, and disjoint from every training source."""
-    p.expect(len(unrelated) >= MIN_UNRELATED, f"only {len(unrelated)} unrelated queries")
-    p.expect(len(UNRELATED.get("near_miss", [])) >= 35, "fewer than 35 near-miss unrelated queries")
+    p.expect(len(unrelated) >= min_count, f"only {len(unrelated)} unrelated queries")
+    p.expect(len(groups.get("near_miss", [])) >= 35, "fewer than 35 near-miss unrelated queries")
     seen: set[str] = set()
     for rec in unrelated:
         q = rec["query"]
@@ -1419,11 +1423,14 @@ def check_unrelated(
         p.no_shared_run(q, ext_grams, "the catalog/auxiliary corpus", "unrelated")
 
 
-def check_all(built: dict[str, dict[str, Any]], unrelated: list[dict[str, Any]], root: Path) -> dict[str, int]:
+def check_all(
+    built: dict[str, dict[str, Any]], unrelated: list[dict[str, Any]], root: Path, *,
+    sets: dict[str, dict[str, Any]] = SETS, groups: dict[str, list[str]] = UNRELATED, min_unrelated: int = MIN_UNRELATED,
+) -> dict[str, int]:
     """Every structural and disjointness check; raises one AssertionError listing every failure."""
     p = Problems()
     ext = external_sources(root)
-    check_names(p, ext)
+    check_names(p, ext, sets)
     train_queries_all = {ex["query"] for b in built.values() for s in b["specs"] for ex in s["examples"]}
     train_grams_all: set[tuple[str, ...]] = set()
     for q in train_queries_all:
@@ -1434,8 +1441,10 @@ def check_all(built: dict[str, dict[str, Any]], unrelated: list[dict[str, Any]],
     ext_queries = {q.strip().lower() for q in ext["catalog_queries"] + ext["aux_queries"]}
     heldout_all: set[str] = set()
     for set_name, b in built.items():
-        check_set(p, set_name, b, train_grams_all, ext_grams, train_queries_all, ext_queries, heldout_all)
-    check_unrelated(p, unrelated, train_grams_all, ext_grams, train_queries_all | heldout_all, ext_queries)
+        check_set(p, set_name, b, train_grams_all, ext_grams, train_queries_all, ext_queries, heldout_all, sets)
+    check_unrelated(
+        p, unrelated, train_grams_all, ext_grams, train_queries_all | heldout_all, ext_queries, groups, min_unrelated
+    )
     p.raise_if_any()
     return {
         "train": len(train_queries_all),
@@ -1468,16 +1477,23 @@ def write_text(path: Path, text: str) -> None:
         f.write(text)
 
 
-def generate(root: Path = ROOT) -> dict[str, Any]:
-    """Build every output in memory and run :func:`check_all`; returns the file contents by path."""
+def generate(
+    root: Path = ROOT, *, sets: dict[str, dict[str, Any]] = SETS, groups: dict[str, list[str]] = UNRELATED,
+    min_unrelated: int = MIN_UNRELATED, generator: str = GENERATOR,
+) -> dict[str, Any]:
+    """Build every output in memory and run :func:`check_all`; returns the file contents by path.
+
+    ``sets`` / ``groups`` (unrelated queries by category) default to this benchmark's; the tuning split
+    (``generalisation_dev_data.py``) passes its own.
+    """
     built: dict[str, dict[str, Any]] = {}
-    for set_name, set_def in SETS.items():
+    for set_name, set_def in sets.items():
         specs = build_training(set_name, set_def)
         heldout, tids = build_heldout(set_name, set_def)
         built[set_name] = {"specs": specs, "heldout": heldout, "heldout_templates": tids}
-    unrelated, cats = build_unrelated()
-    n_checked = check_all(built, unrelated, root)
-    manifest = build_manifest(built, cats)
+    unrelated, cats = build_unrelated(groups)
+    n_checked = check_all(built, unrelated, root, sets=sets, groups=groups, min_unrelated=min_unrelated)
+    manifest = build_manifest(built, cats, sets=sets, generator=generator)
     files: dict[str, str] = {}
     for set_name, b in built.items():
         files[f"sets/{set_name}/tools.json"] = dump_json(b["specs"], sort_keys=False)

@@ -133,6 +133,18 @@ def learn_tool(
             f"examples of the new tools and the bank's stored ones; 0: none. [default: {SYNTHESIZE_PER_NEW_TOOL} per new tool]",
         ),
     ] = None,
+    augment: Annotated[
+        int,
+        typer.Option("--augment", min=0, metavar="N", help="Phrasing variants made of each example (lead-ins, request forms, trailing words, casing); 0: none."),
+    ] = _DEFAULTS.augment,
+    negative_share: Annotated[
+        float,
+        typer.Option(
+            "--negative-share", min=0.0, max=0.95, metavar="X",
+            help="Share of the training set made of no-tool queries (the bank's stored ones, then the shipped corpus); 0: none.",
+        ),
+    ] = _DEFAULTS.negative_share,
+    seed: Annotated[int, typer.Option("--seed", min=0, metavar="N", help="Seed of the initial noise, batch order, variants and negatives drawn.")] = _DEFAULTS.seed,
     retrain: Annotated[bool, typer.Option("--retrain", metavar="", help="Learn the named tools again even if the bank has them.")] = False,
     adapter: AdapterOpt = None,
     bank: BankOpt = None,
@@ -160,7 +172,10 @@ def learn_tool(
             raise typer.Exit(0)
         if skipped:
             err.print(f"skipping {len(skipped)} tool(s) already in the bank: {', '.join(skipped)} (use --retrain)")
-        config = TrainConfig(epochs=epochs, lr=lr, replay=replay, synthesize=synthesize)
+        config = TrainConfig(
+            epochs=epochs, lr=lr, replay=replay, synthesize=synthesize, augment=augment, negative_share=negative_share,
+            seed=seed,
+        )
         tm = open_tokmem(g, location=location, bank=existing, adapter=adapter, create=True)
         with training_progress("training") as update:
             stats = tm.learn(tool_specs, extra, config, retrain=retrain, progress=update)

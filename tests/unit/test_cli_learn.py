@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli_support import NOTE, PING, bank_copy, learned_bank, one_error_line, run, write_json, write_jsonl  # noqa: F401
+from tokmem_agents.config import TrainConfig
 
 
 def test_learns_new_tools_prints_a_summary_and_saves_the_bank(tiny_model_dir: Path, tmp_path: Path, tokmem_home: Path) -> None:
@@ -212,3 +213,17 @@ def test_synthesize_adds_multi_call_examples(tiny_model_dir: Path, tmp_path: Pat
     assert res.exit_code == 0, res.output
     meta = json.loads((tmp_path / "b4" / "bank.json").read_text())
     assert sum(t["stats"]["examples"] for t in meta["tools"]) == 3
+    assert "call_threshold" not in meta  # learned without negatives: the argmax rule
+
+
+def test_augment_and_negatives_options(tiny_model_dir: Path, tmp_path: Path, tokmem_home: Path) -> None:
+    spec = write_json(tmp_path / "tools.json", [PING, NOTE])
+    res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b", "--epochs", 1, "--synthesize", 0,
+              "--augment", 2, "--negative-share", 0.5, "--seed", 3)
+    assert res.exit_code == 0, res.output
+    meta = json.loads((tmp_path / "b" / "bank.json").read_text())
+    assert sum(t["stats"]["examples"] for t in meta["tools"]) == 3 * 3  # each example and 2 phrasing variants
+    assert meta["call_threshold"] == TrainConfig().call_threshold  # learned with negatives: the mass rule
+    for bad in (("--negative-share", 1), ("--negative-share", -0.1), ("--augment", -1), ("--seed", -2)):
+        assert run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b2", *bad).exit_code == 2
+    assert not (tmp_path / "b2").exists()

@@ -45,3 +45,25 @@ def test_the_checks_catch_a_training_example_that_copies_a_held_out_phrasing() -
         assert "held" in str(e).lower() or "5-word" in str(e) or "run" in str(e)
     else:
         raise AssertionError("a held-out query copied into training went unnoticed")
+
+
+def test_learn_time_phrasing_variants_stay_apart_from_held_out_and_unrelated_queries() -> None:
+    """The variants ``learn-tool --augment N`` makes of each set's examples are training data too:
+    none may share a 5-word run with a held-out or unrelated query (checked for N = 4, seeds 0-2)."""
+    from tokmem_agents.bank.records import load_jsonl, spec_examples
+    from tokmem_agents.bank.specs import load_specs
+    from tokmem_agents.config import TrainConfig
+    from tokmem_agents.training.augment import augment
+
+    gen = _generator()
+    configs = [TrainConfig(augment=4, seed=seed) for seed in range(3)]
+    for data in (ROOT / "benchmarks" / "data" / "generalisation", ROOT / "benchmarks" / "data" / "generalisation_dev"):
+        unrelated = {g for e in load_jsonl(data / "unrelated.jsonl") for g in gen.ngrams(e.query)}
+        for tools in sorted((data / "sets").glob("*/tools.json")):
+            own = [e for s in load_specs([tools]) for e in spec_examples(s)]
+            variants = [v for c in configs for v in augment(own, c.augment, seed=c.seed)]
+            assert len(variants) >= len(own)
+            held = {g for e in load_jsonl(tools.parent / "heldout.jsonl") for g in gen.ngrams(e.query)}
+            for v in variants:
+                shared = gen.ngrams(v.query) & (held | unrelated)
+                assert not shared, f"{tools.parent.name}: variant {v.query!r} shares {sorted(shared)[:2]}"

@@ -119,13 +119,13 @@ def test_target_text_round_trips_through_the_call_parser() -> None:
 
 
 def test_training_set_matches_tokmem_and_get_method_builds_lora(tiny_backbone: Any) -> None:
-    train = TrainConfig(epochs=1, synthesize=2, precision="fp32")
+    train = TrainConfig(epochs=1, synthesize=2, precision="fp32", augment=0, negative_share=0)
     exs = tokmem_training_set(tiny_backbone, [LAMP, PUMP], MIXED, train)
     assert exs[:7] == [*spec_examples(LAMP), *spec_examples(PUMP), *MIXED] and len(exs) == 9
     bank = MemoryBank(tiny_backbone.fingerprint)
     tm = TokMem(tiny_backbone, bank)
-    tm.learn([LAMP, PUMP], MIXED, TrainConfig(epochs=1, synthesize=0, precision="fp32"), save=False)
-    lora = get_method("lora", tm, data=MIXED, train=TrainConfig(epochs=1, synthesize=0, precision="fp32"), max_new_tokens=4)
+    tm.learn([LAMP, PUMP], MIXED, TrainConfig(epochs=1, synthesize=0, precision="fp32", augment=0, negative_share=0), save=False)
+    lora = get_method("lora", tm, data=MIXED, train=TrainConfig(epochs=1, synthesize=0, precision="fp32", augment=0, negative_share=0), max_new_tokens=4)
     assert lora.name == "lora" and lora.train_steps == 2  # 7 examples, batch 4, 1 epoch: as TokMem
     report = run_eval(lora, [*spec_examples(LAMP)[:1], *NOTOOL], tm.bank.specs)
     assert report["method"] == "lora" and report["trainable_parameters"] == LORA_PARAMS

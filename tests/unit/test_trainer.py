@@ -25,7 +25,7 @@ from tokmem_agents.training.trainer import learn
 WEATHER = tool_spec("get_weather", "city", examples=[(f"What's the weather in {c}?", c) for c in ("Paris", "Rome", "Oslo", "Lima")])
 TIMER = tool_spec("set_timer", "minutes", "integer", examples=[(f"Set a timer for {m} minutes", m) for m in (1, 5, 10, 25)])
 MAIL = tool_spec("send_mail", "to", examples=[("Email Bob", "bob"), ("Send a mail to Amy", "amy")])
-FAST = TrainConfig(synthesize=0, epochs=1, lr=5e-2, batch_size=4, precision="fp32")
+FAST = TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=1, lr=5e-2, batch_size=4, precision="fp32")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def trained(tiny_backbone: Any) -> dict[str, Any]:
     before = {k: v.detach().clone() for k, v in tiny_backbone.model.state_dict().items()}
     bank = MemoryBank(tiny_backbone.fingerprint)
     seen: list[TrainProgress] = []
-    stats = learn(tiny_backbone, bank, [WEATHER, TIMER], config=TrainConfig(synthesize=0, epochs=6, lr=5e-2, batch_size=3, precision="fp32"), progress=seen.append)
+    stats = learn(tiny_backbone, bank, [WEATHER, TIMER], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=6, lr=5e-2, batch_size=3, precision="fp32"), progress=seen.append)
     return {"bank": bank, "before": before, "progress": seen, "stats": stats}
 
 
@@ -108,7 +108,7 @@ def test_progress_counts_real_examples(trained: dict[str, Any]) -> None:
 def test_new_tools_leave_existing_rows_bit_identical_and_are_renormalised(tiny_backbone: Any, trained: dict[str, Any]) -> None:
     bank = trained["bank"].copy()
     old = bank.input_vectors.clone()
-    learn(tiny_backbone, bank, [MAIL], config=TrainConfig(synthesize=0, epochs=2, lr=5e-2, replay_per_tool=2, precision="fp32"))
+    learn(tiny_backbone, bank, [MAIL], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=2, lr=5e-2, replay_per_tool=2, precision="fp32"))
     assert bank.names == ["get_weather", "set_timer", "send_mail"]
     assert torch.equal(bank.input_vectors[:2], old)
     target = old.norm(dim=1).mean()
@@ -116,7 +116,7 @@ def test_new_tools_leave_existing_rows_bit_identical_and_are_renormalised(tiny_b
     assert bank.tool("get_weather") == trained["bank"].tool("get_weather")  # records untouched too
 
     raw = trained["bank"].copy()
-    learn(tiny_backbone, raw, [MAIL], config=TrainConfig(synthesize=0, epochs=2, lr=5e-2, renormalize=False, replay=False, precision="fp32"))
+    learn(tiny_backbone, raw, [MAIL], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=2, lr=5e-2, renormalize=False, replay=False, precision="fp32"))
     assert torch.equal(raw.input_vectors[:2], old)
     assert not torch.allclose(raw.input_vectors[2].norm(), target, rtol=1e-3)
 
@@ -133,19 +133,19 @@ def test_decoupled_bank_trains_only_new_input_and_output_rows(tiny_backbone: Any
 
 def test_replay_includes_stored_examples_of_existing_tools(trained: dict[str, Any]) -> None:
     bank = trained["bank"]
-    examples, per_tool = plan_examples(bank, [MAIL], [], TrainConfig(synthesize=0, replay_per_tool=2))
+    examples, per_tool = plan_examples(bank, [MAIL], [], TrainConfig(augment=0, negative_share=0, synthesize=0, replay_per_tool=2))
     stored = [e for t in bank.tools for e in t.examples]
     replayed = [e for e in examples if e in stored]
     assert len(replayed) == 4
     assert sorted(n for e in replayed for n in e.tool_names) == ["get_weather"] * 2 + ["set_timer"] * 2
     assert list(per_tool) == ["send_mail"] and len(per_tool["send_mail"]) == 2
-    off, _ = plan_examples(bank, [MAIL], [], TrainConfig(synthesize=0, replay=False))
+    off, _ = plan_examples(bank, [MAIL], [], TrainConfig(augment=0, negative_share=0, synthesize=0, replay=False))
     assert [e.tool_names for e in off] == [["send_mail"]] * 2
 
 
 def test_replay_examples_are_trained_on(tiny_backbone: Any, trained: dict[str, Any]) -> None:
     bank = trained["bank"].copy()
-    stats = learn(tiny_backbone, bank, [MAIL], config=TrainConfig(synthesize=0, epochs=1, replay_per_tool=3, precision="fp32"))
+    stats = learn(tiny_backbone, bank, [MAIL], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=1, replay_per_tool=3, precision="fp32"))
     assert stats.examples == 2 + 2 * 3
     assert bank.tool("send_mail").stats["examples"] == 2
 
@@ -153,7 +153,7 @@ def test_replay_examples_are_trained_on(tiny_backbone: Any, trained: dict[str, A
 @pytest.mark.parametrize("value", [-1, 1.5, True, "auto"])
 def test_synthesize_must_be_none_or_a_count(value: Any) -> None:
     with pytest.raises(ValueError, match="synthesize"):
-        TrainConfig(synthesize=value)
+        TrainConfig(augment=0, negative_share=0, synthesize=value)
 
 
 def test_synthesis_defaults_to_a_few_per_new_tool() -> None:
@@ -161,12 +161,12 @@ def test_synthesis_defaults_to_a_few_per_new_tool() -> None:
 
     assert TrainConfig().synthesize is None
     assert TrainConfig().synthesized_examples(3) == 3 * SYNTHESIZE_PER_NEW_TOOL == 24
-    assert TrainConfig(synthesize=0).synthesized_examples(3) == 0
-    assert TrainConfig(synthesize=5).synthesized_examples(3) == 5
+    assert TrainConfig(augment=0, negative_share=0, synthesize=0).synthesized_examples(3) == 0
+    assert TrainConfig(augment=0, negative_share=0, synthesize=5).synthesized_examples(3) == 5
 
 
 def test_synthesised_examples_mix_new_and_old_tools(trained: dict[str, Any]) -> None:
-    examples, _ = plan_examples(trained["bank"], [MAIL], [], TrainConfig(replay=False, synthesize=6))
+    examples, _ = plan_examples(trained["bank"], [MAIL], [], TrainConfig(augment=0, negative_share=0, replay=False, synthesize=6))
     multi = [e for e in examples if len(e.calls) > 1]
     assert len(multi) == 6 and all("send_mail" in e.tool_names for e in multi)
 
@@ -179,7 +179,7 @@ def test_forgotten_tool_in_a_stored_multi_call_example(tiny_backbone: Any, train
     assert combo in bank.tool("send_mail").examples
     bank.forget("get_weather")
     other = tool_spec("play_song", "title", examples=[("Play Yesterday", "Yesterday")])
-    learn(tiny_backbone, bank, [other], config=TrainConfig(synthesize=0, epochs=1, replay_per_tool=16, precision="fp32"))
+    learn(tiny_backbone, bank, [other], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=1, replay_per_tool=16, precision="fp32"))
     assert bank.names == ["set_timer", "send_mail", "play_song"]
 
 
@@ -188,7 +188,7 @@ def test_same_seed_gives_bit_identical_rows(tiny_backbone: Any, trained: dict[st
     runs = []
     for seed in (3, 3, 4):
         bank = trained["bank"].copy()
-        learn(tiny_backbone, bank, [MAIL], config=TrainConfig(synthesize=0, epochs=2, lr=5e-2, batch_size=2, seed=seed, replay_per_tool=1, renormalize=False))
+        learn(tiny_backbone, bank, [MAIL], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=2, lr=5e-2, batch_size=2, seed=seed, replay_per_tool=1, renormalize=False))
         runs.append(bank.input_vectors[-1].clone())
     assert torch.equal(runs[0], runs[1])
     assert not torch.equal(runs[0], runs[2])
@@ -200,9 +200,9 @@ def test_no_tool_examples_teach_the_bank_not_to_fire(tiny_backbone: Any) -> None
     no_tool = [Example(q) for q in chat]
     # one batch per epoch in both runs, so both take the same optimiser steps
     plain = MemoryBank(tiny_backbone.fingerprint)
-    learn(tiny_backbone, plain, [WEATHER], config=TrainConfig(synthesize=0, epochs=4, lr=5e-2, batch_size=4, precision="fp32"))
+    learn(tiny_backbone, plain, [WEATHER], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=4, lr=5e-2, batch_size=4, precision="fp32"))
     taught = MemoryBank(tiny_backbone.fingerprint)
-    stats = learn(tiny_backbone, taught, [WEATHER], no_tool, config=TrainConfig(synthesize=0, epochs=4, lr=5e-2, batch_size=8, precision="fp32"))
+    stats = learn(tiny_backbone, taught, [WEATHER], no_tool, config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=4, lr=5e-2, batch_size=8, precision="fp32"))
     assert stats.examples == 8
     v = tiny_backbone.base_vocab
     fire_plain = sum(float(first_token_probs(tiny_backbone, plain, q)[v:].sum()) for q in chat)
@@ -275,7 +275,7 @@ def test_interrupted_training_leaves_the_bank_unchanged(tiny_backbone: Any, trai
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        learn(tiny_backbone, bank, [MAIL], config=TrainConfig(synthesize=0, epochs=3, batch_size=1, precision="fp32"), progress=stop)
+        learn(tiny_backbone, bank, [MAIL], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=3, batch_size=1, precision="fp32"), progress=stop)
     assert bank.names == ["get_weather", "set_timer"]
     assert torch.equal(bank.input_vectors, trained["bank"].input_vectors)
 
@@ -285,7 +285,7 @@ def test_diverged_training_is_refused_and_leaves_the_bank_unchanged(tiny_backbon
     bank = trained["bank"].copy() if coupled else MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=False))
     before = bank.copy()
     with pytest.raises(TrainingDivergedError, match=r"send_mail.*smaller learning rate \(--lr, was 1e\+30\)") as info:
-        learn(tiny_backbone, bank, [MAIL], config=TrainConfig(synthesize=0, epochs=1, lr=1e30, batch_size=2, precision="fp32"))
+        learn(tiny_backbone, bank, [MAIL], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=1, lr=1e30, batch_size=2, precision="fp32"))
     assert info.value.exit_code == 2 and "\n" not in str(info.value)
     assert bank.names == before.names and torch.equal(bank.input_vectors, before.input_vectors)
 

@@ -101,8 +101,15 @@ class MemoryBank:
         input_vectors: torch.Tensor | None = None,
         output_vectors: torch.Tensor | None = None,
         revision: str | None = None,
+        negatives: Sequence[Example] = (),
+        call_threshold: float | None = None,
     ) -> None:
         self.fingerprint = fingerprint
+        self.call_threshold = call_threshold
+        """The ``mass`` call-decision threshold the bank was learned for (None: decide by argmax;
+        see :attr:`~tokmem_agents.config.DecodeConfig.decision`)."""
+        self.negatives: tuple[Example, ...] = tuple(negatives)
+        """No-tool examples from the users' data, replayed by every later :func:`learn` call."""
         self.config = config or BankConfig()
         self.tools: list[LearnedTool] = list(tools)
         d = fingerprint.hidden_size
@@ -217,7 +224,8 @@ class MemoryBank:
     def copy(self) -> "MemoryBank":
         """An independent copy (edits to one never show in the other)."""
         return MemoryBank(
-            self.fingerprint, self.config, list(self.tools), self.input_vectors, self.output_vectors, self.revision
+            self.fingerprint, self.config, list(self.tools), self.input_vectors, self.output_vectors, self.revision,
+            self.negatives, self.call_threshold,
         )
 
     # -- serialisation ---------------------------------------------------------------------
@@ -240,6 +248,10 @@ class MemoryBank:
             "memory_sha256": hashlib.sha256(mem).hexdigest(),
             "tools": [t.to_json() for t in self.tools],
         }
+        if self.negatives:
+            meta["negatives"] = [e.query for e in self.negatives]
+        if self.call_threshold is not None:
+            meta["call_threshold"] = self.call_threshold
         return json.dumps(meta, indent=1, ensure_ascii=False).encode("utf-8"), mem
 
     def _check_values(self) -> None:
@@ -301,8 +313,17 @@ class MemoryBank:
         fp = Fingerprint.from_json(meta["backbone"], where=f"{where}/{BANK_FILE}")
         tools = [LearnedTool.from_json(t, where=f"{where}/{BANK_FILE}: tools[{i}]") for i, t in enumerate(meta["tools"])]
         tensors = _parse_tensors(mem_bytes, f"{where}/{MEMORY_FILE}", config.coupled, len(tools), fp.hidden_size)
+        negatives = meta.get("negatives", [])
+        if not isinstance(negatives, list) or not all(isinstance(q, str) and q.strip() for q in negatives):
+            raise BankError(f'{where}/{BANK_FILE}: field "negatives": expected a list of non-empty strings')
+        threshold = meta.get("call_threshold")
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold < 1):
+            raise BankError(f'{where}/{BANK_FILE}: field "call_threshold": expected a number in (0, 1)')
         try:
-            return cls(fp, config, tools, tensors["input"], tensors.get("output"), revision=str(meta["revision"]))
+            return cls(
+                fp, config, tools, tensors["input"], tensors.get("output"), revision=str(meta["revision"]),
+                negatives=[Example(q) for q in negatives], call_threshold=threshold,
+            )
         except BankError as e:
             raise BankError(f"{where}/{BANK_FILE}: {e}") from None
 

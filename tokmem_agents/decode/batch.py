@@ -220,6 +220,10 @@ class DecodeBatch:
         if config.require_call:
             self.start[:v] = False
         self.rows = [Row(decoder, len(p), config) for p in prompts]
+        recorded = decoder.bank.call_threshold
+        mass = config.decision == "mass" or (config.decision == "auto" and recorded is not None)
+        self.threshold = (config.call_threshold or recorded or 0.5) if mass else None
+        """The ``mass`` decision's first-token threshold (None: ``argmax``)."""
         self.copy = [decoder.copy_index(q) for q in queries] if config.copy_bias else None
         self.active = list(range(len(self.rows)))  # row index of each batch position
         self.finished = not self.rows
@@ -274,6 +278,39 @@ class DecodeBatch:
                 out[b, ids] += self.config.copy_bias
         return logits if out is None else out
 
+    def _decide(self, masks: torch.Tensor) -> None:
+        """The ``mass`` decision: where a row may both call and not call (its first token; between
+        constrained calls), keep only the memory tokens when their total probability reaches the
+        threshold, else only the other tokens (``masks`` is narrowed in place)."""
+        v = self.decoder.backbone.base_vocab
+        points, thresholds = [], []
+        for b, r in enumerate(self.active):
+            row = self.rows[r]
+            if row.phase == "start":
+                points.append(b)
+                thresholds.append(self.threshold)
+            elif row.phase == "call" and row.constraint is not None and not row.constraint.in_call:
+                points.append(b)
+                thresholds.append(self.config.continue_threshold)
+        if not points:
+            return
+        m = masks[points]
+        mem = m.clone()
+        mem[:, :v] = False
+        other = m & ~mem
+        both = mem.any(-1) & other.any(-1)
+        if not bool(both.any()):
+            return
+        logits = self.logits[points]
+        ninf = torch.tensor(float("-inf"), device=logits.device)
+        log_mem = torch.logsumexp(torch.where(mem, logits, ninf), -1)
+        log_other = torch.logsumexp(torch.where(other, logits, ninf), -1)
+        p_mem = torch.sigmoid(log_mem - log_other)
+        call = p_mem >= torch.tensor(thresholds, device=logits.device)
+        chosen = torch.where(call.unsqueeze(1), mem, other)
+        keep = torch.where(both.unsqueeze(1), chosen, m)
+        masks[points] = keep
+
     def step(self) -> list[CallEvent]:
         """Pick the next token of every active row, then run the model on them; returns the calls
         that closed meanwhile."""
@@ -283,6 +320,8 @@ class DecodeBatch:
     def _step(self) -> list[CallEvent]:
         rows = self.rows
         masks = self._masks().to(self.dev)
+        if self.threshold is not None:
+            self._decide(masks)
         logits = self._copy_biased(self.logits) if self.copy is not None else self.logits
         choice = logits.masked_fill(~masks, float("-inf")).argmax(-1).tolist()
         any_allowed = masks.any(-1).tolist()

@@ -14,8 +14,10 @@ def init_vectors(
     tokenizer: Any,
     method: str,
     generator: torch.Generator,
+    descriptions: Sequence[str] | None = None,
 ) -> torch.Tensor:
-    """Initial rows for new tools (see :class:`~tokmem_agents.config.BankConfig`)."""
+    """Initial rows for new tools (see :class:`~tokmem_agents.config.BankConfig`); ``descriptions``
+    (one per name) are read by the ``spec`` method."""
     emb = embedding.detach().to(torch.float32)
     n, d = len(names), emb.shape[1]
     mean = emb.mean(0)
@@ -28,10 +30,12 @@ def init_vectors(
         torch.nn.init.orthogonal_(q, generator=generator)
         q = q[:n]
         return q / q.norm(dim=1, keepdim=True).clamp_min(1e-8) * mean_norm
-    if method == "name":
+    if method in ("name", "spec"):
         rows = []
-        for name in names:
+        for k, name in enumerate(names):
             words = name.replace("_", " ").replace(".", " ").replace("-", " ")
+            if method == "spec" and descriptions:
+                words = f"{words}: {descriptions[k]}"
             ids = tokenizer(words, add_special_tokens=False)["input_ids"]
             ids = [i for i in ids if i < emb.shape[0]] or [0]
             rows.append(emb[ids].mean(0))

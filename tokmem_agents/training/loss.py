@@ -16,7 +16,9 @@ NO_TOOL_WEIGHT = 8.0
 """Loss weight of a no-tool example's single term (about the target length of a call example)."""
 
 
-def batch_loss(lm: MemoryLM, batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+def batch_loss(
+    lm: MemoryLM, batch: Sequence[Encoded], pad_id: int, no_tool_weight: float = NO_TOOL_WEIGHT
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean loss over the batch's target tokens, and the per-example mean losses (detached)."""
     ids, mask = collate(batch, pad_id)
     h, _ = lm.hidden(ids, attention_mask=mask)
@@ -36,7 +38,7 @@ def batch_loss(lm: MemoryLM, batch: Sequence[Encoded], pad_id: int) -> tuple[tor
     per_token = torch.cat(terms).cpu()
     weights = torch.ones_like(per_token)
     if t.neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
-        weights[len(t.rows) :] = NO_TOOL_WEIGHT
+        weights[len(t.rows) :] = no_tool_weight
     own = torch.tensor(owners)
     per_example = torch.zeros(len(batch)).index_add_(0, own, per_token.detach())
     counts = torch.zeros(len(batch)).index_add_(0, own, torch.ones_like(per_token.detach()))

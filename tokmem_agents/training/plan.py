@@ -12,6 +12,8 @@ from ..bank.records import Example, check_examples, spec_examples
 from ..bank.specs import ToolSpec, check_unique
 from ..config import TrainConfig
 from ..errors import SpecError
+from .augment import augment
+from .negatives import draw_negatives, shipped_negatives
 from .synthesis import synthesize_compositional
 
 
@@ -21,7 +23,9 @@ def plan_examples(
     extra: Sequence[Example],
     config: TrainConfig,
 ) -> tuple[list[Example], dict[str, list[Example]]]:
-    """Validate and assemble the training set: the new tools' examples, extra data, replay, synthesis.
+    """Validate and assemble the training set: the new tools' examples (and their phrasing
+    variants), extra data, replay, synthesis, and no-tool queries (the bank's stored negatives first,
+    then the shipped corpus) to make up ``config.negative_share`` of it.
 
     Returns the examples and, per new tool, the examples that mention it.
     """
@@ -41,6 +45,8 @@ def plan_examples(
             f"tool(s) {missing} have no examples: add \"examples\" to the spec or calls of them in --data"
         )
     examples = own + list(extra)
+    if config.augment:
+        examples.extend(augment(own, config.augment, seed=config.seed))
     rng = random.Random(config.seed)
     if config.replay:
         for t in bank.tools:
@@ -58,6 +64,16 @@ def plan_examples(
         examples.extend(
             synthesize_compositional(pools, n_synth, seed=config.seed, must_include=new_names)
         )
+    given = {e.query for e in examples if not e.calls}
+    stored = draw_negatives(len(bank.negatives), bank.negatives, given, seed=config.seed) if config.replay else []
+    if config.negative_share:
+        calls = sum(1 for e in examples if e.calls)
+        count = round(calls * config.negative_share / (1 - config.negative_share))
+        taken = stored[:count]
+        seen = given | {e.query for e in taken}
+        examples.extend(taken + draw_negatives(count - len(taken), shipped_negatives(), seen, seed=config.seed))
+    else:
+        examples.extend(stored[: config.replay_per_tool * len(bank)])
     return examples, per_tool
 
 

@@ -76,14 +76,15 @@ def learn(
     token_index = {**{n: i for i, n in enumerate(bank.names)}, **{n: len(bank) + i for i, n in enumerate(new_names)}}
 
     gen = torch.Generator().manual_seed(config.seed)
+    descriptions = [s.description for s in specs]
     emb = backbone.model.get_input_embeddings().weight
     old_in = bank.input_vectors.to(backbone.device)
-    new_in = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen).to(backbone.device))
+    new_in = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions).to(backbone.device))
     params = [new_in]
     old_out = new_out = None
     if not bank.config.coupled:
         old_out = bank.out_vectors.to(backbone.device)
-        new_out = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen).to(backbone.device))
+        new_out = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions).to(backbone.device))
         params.append(new_out)
     target_in = old_in.norm(dim=1).mean() if len(bank) and config.renormalize else None
     target_out = old_out.norm(dim=1).mean() if old_out is not None and len(bank) and config.renormalize else None
@@ -106,7 +107,7 @@ def learn(
             _renormalise(new_out.data, target_out)
 
     pad = backbone.tokenizer.pad_token_id or 0
-    run = optimise(lambda b: batch_loss(lm, b, pad), encoded, params, opt, config, backbone.device, progress, rows, renormalise)
+    run = optimise(lambda b: batch_loss(lm, b, pad, config.no_tool_weight), encoded, params, opt, config, backbone.device, progress, rows, renormalise)
     seconds, last_losses, loss_val, total = run.seconds, run.last_losses, run.final_loss, run.steps
     # A diverged row (too large a learning rate) would be saved as a tool that is useless: refuse it.
     # Judged by its norm in the rows' own dtype: NaN/inf entries or overflow, (near-)zero, or exploded.
@@ -140,7 +141,13 @@ def learn(
             "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         new_tools.append(LearnedTool(spec=s, stats=stats[s.name], examples=tuple(stored[: config.stored_examples_per_tool])))
+    if not len(bank):  # a threshold this low is only right for memory tokens that learned negatives
+        bank.call_threshold = config.call_threshold if config.negative_share else None
     bank.add(new_tools, new_in.detach().cpu(), None if new_out is None else new_out.detach().cpu())
+    known = {n.query for n in bank.negatives}
+    fresh = [e for e in dict.fromkeys(e for e in extra if not e.calls) if e.query not in known]
+    if fresh and config.stored_negatives:
+        bank.negatives = (*fresh, *bank.negatives)[: config.stored_negatives]
     return TrainStats(
         tools=new_names, examples=len(examples), steps=total, seconds=seconds, final_loss=loss_val, per_tool=stats,
         epochs=config.epochs,

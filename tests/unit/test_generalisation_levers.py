@@ -1,0 +1,173 @@
+"""Issue 20's levers on the tiny model: phrasing augmentation keeps arguments, shipped and stored
+negatives are mixed in at their share, the bank keeps its users' negatives, the "mass" call decision
+compares total probabilities, and the spec initialisation reads the description."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import torch
+
+from _tiny import tool_spec
+from tokmem_agents.bank.memory import LearnedTool, MemoryBank
+from tokmem_agents.bank.records import Example, ToolCall
+from tokmem_agents.config import BankConfig, DecodeConfig, TrainConfig
+from tokmem_agents.decode.decoder import Decoder
+from tokmem_agents.errors import BankError
+from tokmem_agents.model.lm import MemoryLM
+from tokmem_agents.training.augment import augment, variant
+from tokmem_agents.training.init import init_vectors
+from tokmem_agents.training.negatives import draw_negatives, shipped_negatives
+from tokmem_agents.training.plan import plan_examples
+
+NOTE = tool_spec(
+    "add_note", "text",
+    examples=[("Add a note saying Buy milk", "Buy milk"), ("Note down Call Anna", "Call Anna"), ("remember: USB cable", "USB cable")],
+)
+
+
+def _ex(query: str, **args: Any) -> Example:
+    return Example(query, (ToolCall("add_note", args),))
+
+
+# -- augmentation ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", range(40))
+def test_a_variant_keeps_the_calls_and_spells_every_value_verbatim(seed: int) -> None:
+    ex = _ex("Add a note saying Buy milk at Tesco.", text="Buy milk at Tesco.")
+    v = variant(ex, random.Random(seed))
+    assert v.calls == ex.calls
+    assert "Buy milk at Tesco." in v.query
+
+
+def test_a_value_at_the_start_is_never_recased_or_wrapped() -> None:
+    ex = _ex("Buy milk, note it", text="Buy milk")
+    for seed in range(60):
+        v = variant(ex, random.Random(seed))
+        assert "Buy milk" in v.query, v.query
+
+
+def test_augment_is_deterministic_distinct_and_skips_no_tool_examples() -> None:
+    exs = [_ex("Add a note saying hello", text="hello"), Example("what is a note?")]
+    a, b = augment(exs, 3, seed=1), augment(exs, 3, seed=1)
+    assert a == b and len(a) == 3
+    assert len({e.query for e in a} | {e.query for e in exs}) == len(a) + len(exs)
+    assert all(e.calls for e in a)
+    assert augment(exs, 0, seed=1) == []
+
+
+# -- negatives -------------------------------------------------------------------------------------
+def test_the_shipped_negatives_are_many_and_have_no_calls() -> None:
+    neg = shipped_negatives()
+    assert len(neg) >= 1500 and all(not e.calls for e in neg)
+
+
+def test_draw_negatives_excludes_given_queries_and_is_deterministic() -> None:
+    pool = [Example(f"question {i}?") for i in range(20)]
+    got = draw_negatives(5, pool, {"question 3?"}, seed=2)
+    assert got == draw_negatives(5, pool, {"question 3?"}, seed=2)
+    assert len(got) == 5 and Example("question 3?") not in got
+    assert len(draw_negatives(50, pool, set(), seed=0)) == 20
+
+
+def test_plan_mixes_negatives_at_their_share(tiny_backbone: Any) -> None:
+    bank = MemoryBank(tiny_backbone.fingerprint)
+    examples, _ = plan_examples(bank, [NOTE], [], TrainConfig(synthesize=0, negative_share=0.4, augment=2))
+    calls = [e for e in examples if e.calls]
+    neg = [e for e in examples if not e.calls]
+    assert len(calls) == 3 + 6
+    assert len(neg) == round(len(calls) * 0.4 / 0.6)
+    shipped = {e.query for e in shipped_negatives()}
+    assert all(e.query in shipped for e in neg)
+
+
+def test_stored_negatives_are_replayed_first(tiny_backbone: Any) -> None:
+    bank = MemoryBank(tiny_backbone.fingerprint, negatives=[Example("is a note a letter?"), Example("hi there")])
+    examples, _ = plan_examples(bank, [NOTE], [], TrainConfig(synthesize=0, augment=0, negative_share=0.5))
+    neg = [e.query for e in examples if not e.calls]
+    assert {"is a note a letter?", "hi there"} <= set(neg) and len(neg) == 3
+    off, _ = plan_examples(bank, [NOTE], [], TrainConfig(synthesize=0, augment=0, replay=False, negative_share=0.5))
+    assert not {"is a note a letter?", "hi there"} & {e.query for e in off}
+
+
+def test_share_and_weights_are_validated() -> None:
+    for bad in ({"negative_share": 1.0}, {"negative_share": -0.1}, {"augment": -1}, {"no_tool_weight": 0}, {"stored_negatives": -1}):
+        with pytest.raises(ValueError):
+            TrainConfig(**bad)
+
+
+def test_the_bank_keeps_and_saves_its_users_negatives(tiny_backbone: Any, tmp_path: Any) -> None:
+    from tokmem_agents.training.trainer import learn
+
+    bank = MemoryBank(tiny_backbone.fingerprint)
+    extra = [Example("what is a note?"), Example("what is a note?"), Example("tell me a joke")]
+    learn(tiny_backbone, bank, [NOTE], extra, TrainConfig(epochs=1, synthesize=0, stored_negatives=8))
+    assert [e.query for e in bank.negatives] == ["what is a note?", "tell me a joke"]
+    bank.save(tmp_path / "b")
+    assert MemoryBank.load(tmp_path / "b").negatives == bank.negatives
+
+
+def test_malformed_stored_negatives_are_a_bank_error(tiny_backbone: Any) -> None:
+    import json
+
+    bank = MemoryBank(tiny_backbone.fingerprint, negatives=[Example("hello")])
+    meta, mem = bank.to_bytes()
+    raw = json.loads(meta)
+    raw["negatives"] = [3]
+    with pytest.raises(BankError, match="negatives"):
+        MemoryBank.from_bytes(json.dumps(raw).encode(), mem)
+
+
+# -- the call decision -------------------------------------------------------------------------------
+def _first_logits(bb: Any, bank: MemoryBank, query: str) -> torch.Tensor:
+    lm = MemoryLM(bb, bank.input_vectors)
+    with torch.no_grad():
+        h, _ = lm.hidden(torch.tensor([bb.prompt_ids(query)]))
+        return lm.logits(h[0, -1]).float()
+
+
+def test_mass_decision_compares_total_probabilities(tiny_backbone: Any) -> None:
+    """Rows are scaled until one memory token is the argmax, yet all memory tokens together hold
+    less probability than the text tokens (and the reverse): the two rules must then disagree."""
+    q = "What's the weather in Paris?"
+    lm = MemoryLM(tiny_backbone, torch.zeros(0, 64))
+    with torch.no_grad():
+        h, _ = lm.hidden(torch.tensor([tiny_backbone.prompt_ids(q)]))
+    d = h[0, -1] / h[0, -1].norm()
+    specs = [tool_spec(f"t{i}", "x") for i in range(2)]
+    v = tiny_backbone.base_vocab
+    for scale in torch.linspace(0.0, 3.0, 301):
+        rows = torch.stack([d * scale, -d])
+        bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(s) for s in specs], rows)
+        logits = _first_logits(tiny_backbone, bank, q)[: tiny_backbone.base_vocab + 2]
+        logits[tiny_backbone.text_vocab : v] = float("-inf")
+        p = torch.softmax(logits, -1)
+        if int(logits.argmax()) >= v and float(p[v:].sum()) < 0.5:
+            break
+    else:  # pragma: no cover - the tiny model's text distribution is flat enough for this
+        pytest.skip("no scale makes the argmax a memory token with P(memory) < 0.5")
+    dec = Decoder(tiny_backbone, bank)
+    argmax = dec(q, DecodeConfig(decision="argmax", constrained=False, max_tokens_per_call=2, precision="fp32"))
+    mass = dec(q, DecodeConfig(decision="mass", constrained=False, max_text_tokens=2, precision="fp32"))
+    assert argmax.calls or argmax.invalid  # a memory token fired
+    assert not mass.calls and not mass.invalid  # the same logits: plain text
+    low = dec(q, DecodeConfig(decision="mass", call_threshold=float(p[v:].sum()) / 2, constrained=False, max_tokens_per_call=2, precision="fp32"))
+    assert low.calls or low.invalid
+
+
+@pytest.mark.parametrize("bad", [{"decision": "vote"}, {"call_threshold": 0.0}, {"continue_threshold": 1.0}])
+def test_decision_options_are_validated(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        DecodeConfig(**bad)
+
+
+# -- spec initialisation ---------------------------------------------------------------------------
+def test_spec_init_reads_the_description(tiny_backbone: Any) -> None:
+    emb = tiny_backbone.model.get_input_embeddings().weight
+    gen = torch.Generator().manual_seed(0)
+    by_name = init_vectors(emb, ["add_note"], tiny_backbone.tokenizer, "name", gen)
+    a = init_vectors(emb, ["add_note"], tiny_backbone.tokenizer, "spec", gen, ["Save a short note."])
+    b = init_vectors(emb, ["add_note"], tiny_backbone.tokenizer, "spec", gen, ["Delete every file."])
+    assert not torch.equal(a, b) and not torch.equal(a, by_name)
+    assert BankConfig.from_json({"coupled": True, "init": "spec"}).init == "spec"
