@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=None, help="append JSON lines of the results here")
     ap.add_argument("--keep", type=Path, default=None, help="save each learned bank under this directory")
     a = ap.parse_args(argv)
-    if "generalisation_dev" not in str(a.data) and a.model is None:
+    if "generalisation_dev" not in str(a.data):
         raise SystemExit("tune on the development split only")
     manifest = json.loads((a.data / "MANIFEST.json").read_text(encoding="utf-8"))
     names = a.sets or sorted(manifest["sets"])

@@ -41,6 +41,12 @@ def _positive(value: float) -> float:
     return value
 
 
+def _share(value: float) -> float:
+    if not (math.isfinite(value) and 0 <= value <= 0.95):
+        raise typer.BadParameter(f"{value} is not a share in [0, 0.95]")
+    return value
+
+
 def validate_inputs(
     bank: "MemoryBank | None", spec_files: list[Path], data_files: list[Path], retrain: bool
 ) -> tuple[list["ToolSpec"], list["Example"], list[str]]:
@@ -135,13 +141,15 @@ def learn_tool(
     ] = None,
     augment: Annotated[
         int,
-        typer.Option("--augment", min=0, metavar="N", help="Phrasing variants made of each example (lead-ins, request forms, trailing words, casing); 0: none."),
+        typer.Option("--augment", min=0, max=16, metavar="N", help="Phrasing variants made of each spec example (lead-ins, request forms, trailing words, casing); 0: none."),
     ] = _DEFAULTS.augment,
     negative_share: Annotated[
         float,
         typer.Option(
-            "--negative-share", min=0.0, max=0.95, metavar="X",
-            help="Share of the training set made of no-tool queries (the bank's stored ones, then the shipped corpus); 0: none.",
+            "--negative-share", callback=_share, metavar="X",
+            help="Add no-tool queries (the bank's stored ones, then the shipped corpus) until they are X of the examples "
+            "(no-tool lines of --data come on top); a new bank learned with them then decides by total memory probability "
+            "at a recorded threshold. 0: none.",
         ),
     ] = _DEFAULTS.negative_share,
     seed: Annotated[int, typer.Option("--seed", min=0, metavar="N", help="Seed of the initial noise, batch order, variants and negatives drawn.")] = _DEFAULTS.seed,

@@ -12,9 +12,9 @@ FORMAT_VERSION = 1
 
 InitMethod = Literal["name", "spec", "mean", "orthogonal"]
 Precision = Literal["auto", "bf16", "fp32"]
-CallDecision = Literal["auto", "mass", "argmax"]
 """Matmul precision of the frozen backbone: ``auto`` uses bfloat16 autocast where the CPU/GPU supports
 it (measured here: 6x faster training steps on a 2-core AVX512-BF16 CPU); memory rows stay float32."""
+CallDecision = Literal["auto", "mass", "argmax"]
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,8 @@ class DecodeConfig:
     :attr:`continue_threshold` (after a call); ``argmax`` takes the single most likely token (a peaked
     memory distribution then beats a flat first-word one, which leans towards calling); ``auto``:
     ``mass`` at the threshold the bank recorded when it was learned (:attr:`MemoryBank.call_threshold`),
-    ``argmax`` for a bank that recorded none (learned before negatives were mixed in)."""
+    ``argmax`` for a bank that recorded none (learned without negatives), unless a
+    :attr:`call_threshold` is given."""
     call_threshold: float | None = None
     """``mass``: the first token is a memory token when P(any allowed memory token) >= this (None:
     the bank's recorded threshold, else 0.5)."""

@@ -224,6 +224,6 @@ def test_augment_and_negatives_options(tiny_model_dir: Path, tmp_path: Path, tok
     meta = json.loads((tmp_path / "b" / "bank.json").read_text())
     assert sum(t["stats"]["examples"] for t in meta["tools"]) == 3 * 3  # each example and 2 phrasing variants
     assert meta["call_threshold"] == TrainConfig().call_threshold  # learned with negatives: the mass rule
-    for bad in (("--negative-share", 1), ("--negative-share", -0.1), ("--augment", -1), ("--seed", -2)):
+    for bad in (("--negative-share", 1), ("--negative-share", -0.1), ("--negative-share", "nan"), ("--augment", -1), ("--seed", -2)):
         assert run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b2", *bad).exit_code == 2
     assert not (tmp_path / "b2").exists()

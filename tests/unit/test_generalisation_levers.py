@@ -48,6 +48,40 @@ def test_a_value_at_the_start_is_never_recased_or_wrapped() -> None:
         assert "Buy milk" in v.query, v.query
 
 
+@pytest.mark.parametrize(
+    "query,args",
+    [
+        ("Remind me about foo bar Baz", {"a": "foo bar", "b": "bar Baz"}),  # overlapping values
+        ("Reply Sorry to Ann", {"m": "Sorry"}),  # a value a lead-in could spell
+        ("Text Sam: Hey", {"m": "Hey"}),
+        ("Note: buy milk ", {"t": "buy milk "}),  # the value keeps its own trailing space
+        ("Log Ünïcode ÄÖ now", {"x": "ÄÖ"}),
+        ("Paris", {"c": "Paris"}),
+        ("Send it to NYC office", {"to": ["NYC office"], "meta": {"who": "NYC"}}),
+    ],
+)
+def test_every_value_survives_verbatim_and_as_often(query: str, args: dict[str, Any]) -> None:
+    ex = Example(query, (ToolCall("t", args),))
+    values: list[str] = []
+    stack: list[Any] = [args]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            values.append(v)
+        else:
+            stack.extend(v.values() if isinstance(v, dict) else v)
+    for seed in range(150):
+        v = variant(ex, random.Random(seed))
+        assert v.calls == ex.calls
+        for p in values:
+            assert v.query.count(p) == query.count(p), (query, v.query, p)
+
+
+def test_request_wrappers_only_wrap_commands() -> None:
+    ex = _ex("weather in Paris", text="Paris")
+    assert not any(variant(ex, random.Random(s)).query.lower().startswith(("can you", "could you", "please")) for s in range(100))
+
+
 def test_augment_is_deterministic_distinct_and_skips_no_tool_examples() -> None:
     exs = [_ex("Add a note saying hello", text="hello"), Example("what is a note?")]
     a, b = augment(exs, 3, seed=1), augment(exs, 3, seed=1)
@@ -89,6 +123,38 @@ def test_stored_negatives_are_replayed_first(tiny_backbone: Any) -> None:
     assert {"is a note a letter?", "hi there"} <= set(neg) and len(neg) == 3
     off, _ = plan_examples(bank, [NOTE], [], TrainConfig(synthesize=0, augment=0, replay=False, negative_share=0.5))
     assert not {"is a note a letter?", "hi there"} & {e.query for e in off}
+
+
+def test_a_negative_never_repeats_a_call_query(tiny_backbone: Any) -> None:
+    shipped = shipped_negatives()[0]
+    called = Example(shipped.query.lower(), (ToolCall("add_note", {"text": "x"}),))
+    bank = MemoryBank(tiny_backbone.fingerprint, negatives=[Example(shipped.query)])
+    examples, _ = plan_examples(bank, [NOTE], [called], TrainConfig(synthesize=0, augment=0, negative_share=0.9))
+    assert not [e for e in examples if not e.calls and e.query.lower() == shipped.query.lower()]
+
+
+def test_a_stored_negative_is_dropped_once_it_is_called(tiny_backbone: Any) -> None:
+    from tokmem_agents.training.trainer import learn
+
+    bank = MemoryBank(tiny_backbone.fingerprint, negatives=[Example("jot this down"), Example("hello")])
+    called = Example("Jot this down", (ToolCall("add_note", {"text": "this"}),))
+    learn(tiny_backbone, bank, [NOTE], [called], TrainConfig(epochs=1, synthesize=0))
+    assert [e.query for e in bank.negatives] == ["hello"]
+
+
+def test_the_threshold_is_recorded_only_when_negatives_were_learned(tiny_backbone: Any) -> None:
+    from tokmem_agents.training.trainer import learn
+
+    fast = dict(epochs=1, synthesize=0, augment=0)
+    with_neg = MemoryBank(tiny_backbone.fingerprint)
+    learn(tiny_backbone, with_neg, [NOTE], config=TrainConfig(negative_share=0.5, **fast))
+    assert with_neg.call_threshold == TrainConfig().call_threshold
+    too_few = MemoryBank(tiny_backbone.fingerprint)  # 3 call examples at 2%: no negative drawn
+    learn(tiny_backbone, too_few, [NOTE], config=TrainConfig(negative_share=0.02, **fast))
+    assert too_few.call_threshold is None
+    later = tool_spec("ping", "x", examples=[("ping x", "x")])
+    learn(tiny_backbone, with_neg, [later], config=TrainConfig(**fast))  # a bank keeps its rule
+    assert with_neg.call_threshold == TrainConfig().call_threshold
 
 
 def test_share_and_weights_are_validated() -> None:
@@ -154,6 +220,26 @@ def test_mass_decision_compares_total_probabilities(tiny_backbone: Any) -> None:
     assert not mass.calls and not mass.invalid  # the same logits: plain text
     low = dec(q, DecodeConfig(decision="mass", call_threshold=float(p[v:].sum()) / 2, constrained=False, max_tokens_per_call=2, precision="fp32"))
     assert low.calls or low.invalid
+
+
+def test_auto_follows_the_bank_or_a_given_threshold(tiny_backbone: Any) -> None:
+    from tokmem_agents.decode.batch import DecodeBatch
+
+    specs = [tool_spec("t0", "x")]
+    q = "hello there"
+
+    def threshold(bank_threshold: Any, **opts: Any) -> Any:
+        bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(s) for s in specs], torch.zeros(1, 64),
+                          call_threshold=bank_threshold)
+        dec = Decoder(tiny_backbone, bank)
+        return DecodeBatch(dec, [q], [tiny_backbone.prompt_ids(q)], DecodeConfig(precision="fp32", **opts), None, 0).threshold
+
+    assert threshold(None) is None  # argmax
+    assert threshold(0.02) == 0.02
+    assert threshold(None, call_threshold=0.3) == 0.3
+    assert threshold(0.02, call_threshold=0.3) == 0.3
+    assert threshold(0.02, decision="argmax") is None
+    assert threshold(None, decision="mass") == 0.5
 
 
 @pytest.mark.parametrize("bad", [{"decision": "vote"}, {"call_threshold": 0.0}, {"continue_threshold": 1.0}])

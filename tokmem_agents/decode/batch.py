@@ -221,7 +221,8 @@ class DecodeBatch:
             self.start[:v] = False
         self.rows = [Row(decoder, len(p), config) for p in prompts]
         recorded = decoder.bank.call_threshold
-        mass = config.decision == "mass" or (config.decision == "auto" and recorded is not None)
+        auto_mass = recorded is not None or config.call_threshold is not None  # a threshold given means mass
+        mass = config.decision == "mass" or (config.decision == "auto" and auto_mass)
         self.threshold = (config.call_threshold or recorded or 0.5) if mass else None
         """The ``mass`` decision's first-token threshold (None: ``argmax``)."""
         self.copy = [decoder.copy_index(q) for q in queries] if config.copy_bias else None

@@ -37,12 +37,17 @@ TRAILERS = (
 )
 """Words a user puts after a request."""
 
-NOT_IMPERATIVE = frozenset(
-    "i i'm i've i'd i'll im my me we we're our you your it it's its the a an this that these those there "
-    "here what what's how when where who which why is are was were do does did has have had can could "
-    "would should will shall may might".split()
+IMPERATIVE = frozenset(
+    "add set track record log book find show get send make change turn start stop open close play check "
+    "create cancel order put schedule remind convert calculate compute translate search look tell give list "
+    "delete remove update move buy pay transfer call text email dim lock unlock reserve return redirect "
+    "arrange reschedule plan request refill rate write read save count reverse replace generate lower raise "
+    "increase decrease switch join leave mark note freeze unfreeze report rename copy share sort split "
+    "adjust pause resume skip mute unmute block unblock print draft post upload download install choose pick "
+    "subscribe unsubscribe enable disable activate deactivate clear empty fill take".split()
 )
-"""First words after which a request wrapper would not make a sentence (the query is not a command)."""
+"""First words that make a query an imperative request, the only kind a request wrapper
+("Can you ...?") turns into a sentence."""
 
 
 def _protected(ex: Example) -> list[str]:
@@ -51,7 +56,7 @@ def _protected(ex: Example) -> list[str]:
 
     def walk(v: object) -> None:
         if isinstance(v, str):
-            if v and v in ex.query:
+            if v.strip() and v in ex.query:
                 out.append(v)
         elif isinstance(v, dict):
             for x in v.values():
@@ -65,56 +70,79 @@ def _protected(ex: Example) -> list[str]:
     return out
 
 
-def _lower_first(q: str, protected: Sequence[str]) -> str:
-    """``q`` with its first letter lower-cased, unless a protected value starts the query."""
-    if not q or any(q.startswith(p) for p in protected):
-        return q
-    word = q.split(" ", 1)[0]
-    if len(word) > 1 and word[1:2].isupper():  # an acronym ("USB", "NYC")
-        return q
-    return q[0].lower() + q[1:]
+def _mask(text: str, protected: Sequence[str]) -> list[bool]:
+    """Per character of ``text``: inside an occurrence of a protected value (every occurrence)."""
+    keep = [False] * len(text)
+    for p in protected:
+        at = text.find(p)
+        while at >= 0:
+            for i in range(at, at + len(p)):
+                keep[i] = True
+            at = text.find(p, at + 1)
+    return keep
 
 
-def _lower_all(q: str, protected: Sequence[str]) -> str:
-    """``q`` lower-cased except the protected values."""
-    spans = sorted((q.find(p), q.find(p) + len(p)) for p in protected if p in q)
-    out, at = [], 0
-    for a, b in spans:
-        if a < at:
-            continue
-        out.append(q[at:a].lower())
-        out.append(q[a:b])
-        at = b
-    out.append(q[at:].lower())
-    return "".join(out)
+def _lowered(text: str, keep: Sequence[bool], first_only: bool) -> str:
+    """``text`` with its unprotected characters lower-cased (only the first one with ``first_only``;
+    an acronym's first letter stays)."""
+    if first_only:
+        word = text.split(" ", 1)[0]
+        if not text or keep[0] or (len(word) > 1 and word[1:2].isupper()):
+            return text
+        return text[0].lower() + text[1:]
+    return "".join(c if k else c.lower() for c, k in zip(text, keep))
 
 
 def _strip_end(q: str) -> str:
     return q.rstrip().rstrip(".!?;").rstrip()
 
 
+def _spells_none(added: str, protected: Sequence[str]) -> bool:
+    """Added words must not spell a value (else a copied span could point into them)."""
+    low = added.lower()
+    return not any(p.lower() in low for p in protected)
+
+
 def variant(ex: Example, rng: random.Random) -> Example:
-    """One augmented variant of a call example (a no-tool example is returned unchanged)."""
+    """One augmented variant of a call example, built as ``lead-in/wrapper + body + trailer`` where the
+    body is the query with only unprotected characters re-cased; returned unchanged (a no-tool
+    example, or when a value would not survive verbatim and exactly as often as in the query)."""
     if not ex.calls:
         return ex
     protected = _protected(ex)
-    q = ex.query.strip()
-    core = _strip_end(q)
-    if any(p not in core for p in protected):  # a value ends with the punctuation: keep the text as is
-        core = q
-    first = core.split(" ", 1)[0].lower().strip(",.!?")
+    body = ex.query.strip()
+    if any(body.count(p) != ex.query.count(p) for p in protected):
+        body = ex.query
+    stripped = _strip_end(body)
+    if all(stripped.count(p) == body.count(p) for p in protected):
+        body = stripped
+    keep = _mask(body, protected)
+    first = body.split(" ", 1)[0].lower().strip(",.!?")
+    simple = not any(c in body for c in "?:;") and ". " not in body  # one plain clause
+    prefix, suffix, lower_first = "", "", False
     roll = rng.random()
-    simple = not any(c in core for c in "?:;") and ". " not in core  # one plain clause
-    if roll < 0.4 and simple and first not in NOT_IMPERATIVE and not any(core.startswith(p) for p in protected):
-        q = rng.choice(REQUESTS).format(q=_lower_first(core, protected))
+    if roll < 0.4 and simple and first in IMPERATIVE:
+        prefix, suffix = rng.choice(REQUESTS).split("{q}")
+        lower_first = True
     elif roll < 0.7:
-        q = rng.choice(LEAD_INS) + _lower_first(q, protected)
-    if rng.random() < 0.5:
-        q = _strip_end(q) + rng.choice(TRAILERS) if all(p in _strip_end(q) for p in protected) else q
+        prefix, lower_first = rng.choice(LEAD_INS), True
+    if rng.random() < 0.5 and suffix in ("", ".", "?"):
+        trailer = rng.choice(TRAILERS)
+        if "please" not in (prefix + trailer).lower() or "please" not in prefix.lower():
+            suffix = trailer + suffix
+    if not _spells_none(prefix + " " + suffix, protected):
+        prefix, suffix = "", ""
     if rng.random() < 0.25:
-        q = _lower_all(q, protected)
+        text = _lowered(body, keep, first_only=False)
+    elif lower_first:
+        text = _lowered(body, keep, first_only=True)
+    else:
+        text = body
+    q = prefix + text + suffix
     if rng.random() < 0.2:
-        q = _strip_end(q) if all(p in _strip_end(q) for p in protected) else q
+        q = _strip_end(q)
+    if any(q.count(p) != ex.query.count(p) for p in protected):
+        return ex
     return Example(q, ex.calls)
 
 

@@ -1,7 +1,10 @@
-"""The no-tool queries every :func:`~tokmem_agents.training.trainer.learn` call mixes in, so memory
-tokens learn *not* to fire on what no tool serves: a shipped corpus of varied queries (questions,
+"""The no-tool queries :func:`~tokmem_agents.training.trainer.learn` mixes in with
+``TrainConfig.negative_share > 0``, so memory tokens learn *not* to fire on what no tool serves: a
+shipped corpus of varied queries (questions,
 advice, chit-chat, writing, coding, near misses of everyday tool domains; written by
-``scripts/make_negatives_corpus.py``), plus the negatives a bank stores from its users' data."""
+``scripts/make_negatives_corpus.py``), after the negatives a bank stores from its users' data. The
+corpus assumes action tools: it asks for definitions, translations, jokes, code and facts, so a
+tool that serves such queries (a dictionary, a translator) should not learn against it."""
 
 from __future__ import annotations
 
@@ -25,6 +28,6 @@ def draw_negatives(count: int, pool: Sequence[Example], exclude: set[str], seed:
     """``count`` no-tool examples drawn without replacement from ``pool`` (queries in ``exclude``
     skipped), in a fixed order for a seed; fewer when the pool is smaller."""
     rng = random.Random(seed)
-    candidates = [e for e in pool if not e.calls and e.query not in exclude]
+    candidates = [e for e in pool if not e.calls and e.query not in exclude and e.query.lower() not in exclude]
     rng.shuffle(candidates)
     return candidates[:count]

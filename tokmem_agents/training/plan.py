@@ -64,7 +64,8 @@ def plan_examples(
         examples.extend(
             synthesize_compositional(pools, n_synth, seed=config.seed, must_include=new_names)
         )
-    given = {e.query for e in examples if not e.calls}
+    # a drawn negative never repeats a query of the plan (a call's query, a variant or a given negative)
+    given = {e.query for e in examples} | {e.query.lower() for e in examples}
     stored = draw_negatives(len(bank.negatives), bank.negatives, given, seed=config.seed) if config.replay else []
     if config.negative_share:
         calls = sum(1 for e in examples if e.calls)

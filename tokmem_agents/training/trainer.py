@@ -141,13 +141,17 @@ def learn(
             "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
         new_tools.append(LearnedTool(spec=s, stats=stats[s.name], examples=tuple(stored[: config.stored_examples_per_tool])))
-    if not len(bank):  # a threshold this low is only right for memory tokens that learned negatives
-        bank.call_threshold = config.call_threshold if config.negative_share else None
+    was_empty = not len(bank)
     bank.add(new_tools, new_in.detach().cpu(), None if new_out is None else new_out.detach().cpu())
+    if was_empty:  # a threshold this low is only right for memory tokens that learned negatives
+        learned_negatives = config.negative_share > 0 and any(not e.calls for e in examples)
+        bank.call_threshold = config.call_threshold if learned_negatives else None
+    called = {e.query.strip().lower() for e in extra if e.calls}
     known = {n.query for n in bank.negatives}
     fresh = [e for e in dict.fromkeys(e for e in extra if not e.calls) if e.query not in known]
-    if fresh and config.stored_negatives:
-        bank.negatives = (*fresh, *bank.negatives)[: config.stored_negatives]
+    kept = [e for e in (*fresh, *bank.negatives) if e.query.strip().lower() not in called]  # a query now called
+    if config.stored_negatives and (fresh or len(kept) != len(bank.negatives)):
+        bank.negatives = tuple(kept[: config.stored_negatives])
     return TrainStats(
         tools=new_names, examples=len(examples), steps=total, seconds=seconds, final_loss=loss_val, per_tool=stats,
         epochs=config.epochs,
