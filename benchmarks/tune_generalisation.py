@@ -57,6 +57,8 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "aug2e2": ({"augment": 2, "epochs": 2}, {}),
     "spece2": ({"epochs": 2}, {"init": "spec"}),
     "aug2e2neg35": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {}),
+    "aug2e2neg35w2": ({"augment": 2, "epochs": 2, "negative_share": 0.35, "no_tool_weight": 2.0}, {}),
+    "aug2e2neg20": ({"augment": 2, "epochs": 2, "negative_share": 0.2}, {}),
     "aug2e2neg35spec": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {"init": "spec"}),
     "aug2neg35": ({"augment": 2, "negative_share": 0.35}, {}),
     "aug2neg35spec": ({"augment": 2, "negative_share": 0.35}, {"init": "spec"}),
