@@ -18,6 +18,11 @@ from ..bank.records import Example, load_jsonl
 SHIPPED = Path(__file__).parent.parent / "data" / "negatives" / "notool.jsonl"
 
 
+def query_key(query: str) -> str:
+    """What makes two queries the same for negatives: case and surrounding whitespace ignored."""
+    return query.strip().lower()
+
+
 @lru_cache(maxsize=1)
 def shipped_negatives() -> tuple[Example, ...]:
     """The shipped no-tool corpus (read once per process)."""
@@ -25,9 +30,9 @@ def shipped_negatives() -> tuple[Example, ...]:
 
 
 def draw_negatives(count: int, pool: Sequence[Example], exclude: set[str], seed: int) -> list[Example]:
-    """``count`` no-tool examples drawn without replacement from ``pool`` (queries in ``exclude``
-    skipped), in a fixed order for a seed; fewer when the pool is smaller."""
+    """``count`` no-tool examples drawn without replacement from ``pool`` (those whose
+    :func:`query_key` is in ``exclude`` skipped), in a fixed order for a seed; fewer when the pool is smaller."""
     rng = random.Random(seed)
-    candidates = [e for e in pool if not e.calls and e.query not in exclude and e.query.lower() not in exclude]
+    candidates = [e for e in pool if not e.calls and query_key(e.query) not in exclude]
     rng.shuffle(candidates)
     return candidates[:count]

@@ -13,7 +13,7 @@ from ..bank.specs import ToolSpec, check_unique
 from ..config import TrainConfig
 from ..errors import SpecError
 from .augment import augment
-from .negatives import draw_negatives, shipped_negatives
+from .negatives import draw_negatives, query_key, shipped_negatives
 from .synthesis import synthesize_compositional
 
 
@@ -65,13 +65,13 @@ def plan_examples(
             synthesize_compositional(pools, n_synth, seed=config.seed, must_include=new_names)
         )
     # a drawn negative never repeats a query of the plan (a call's query, a variant or a given negative)
-    given = {e.query for e in examples} | {e.query.lower() for e in examples}
+    given = {query_key(e.query) for e in examples}
     stored = draw_negatives(len(bank.negatives), bank.negatives, given, seed=config.seed) if config.replay else []
     if config.negative_share:
         calls = sum(1 for e in examples if e.calls)
         count = round(calls * config.negative_share / (1 - config.negative_share))
         taken = stored[:count]
-        seen = given | {e.query for e in taken}
+        seen = given | {query_key(e.query) for e in taken}
         examples.extend(taken + draw_negatives(count - len(taken), shipped_negatives(), seen, seed=config.seed))
     else:
         examples.extend(stored[: config.replay_per_tool * len(bank)])

@@ -25,6 +25,7 @@ from .encoding import encode_example
 from .init import init_vectors
 from .loop import TrainProgress, optimise
 from .loss import batch_loss
+from .negatives import query_key
 from .plan import plan_examples
 
 
@@ -146,10 +147,10 @@ def learn(
     if was_empty:  # a threshold this low is only right for memory tokens that learned negatives
         learned_negatives = config.negative_share > 0 and any(not e.calls for e in examples)
         bank.call_threshold = config.call_threshold if learned_negatives else None
-    called = {e.query.strip().lower() for e in extra if e.calls}
+    called = {query_key(e.query) for e in extra if e.calls}
     known = {n.query for n in bank.negatives}
     fresh = [e for e in dict.fromkeys(e for e in extra if not e.calls) if e.query not in known]
-    kept = [e for e in (*fresh, *bank.negatives) if e.query.strip().lower() not in called]  # a query now called
+    kept = [e for e in (*fresh, *bank.negatives) if query_key(e.query) not in called]  # a query now called
     if config.stored_negatives and (fresh or len(kept) != len(bank.negatives)):
         bank.negatives = tuple(kept[: config.stored_negatives])
     return TrainStats(
