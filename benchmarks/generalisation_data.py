@@ -1228,6 +1228,7 @@ def external_sources(root: Path) -> dict[str, Any]:
     aux_queries = [ex["query"] for s in aux_specs for ex in s.get("examples", [])]
     aux_queries += read_jsonl_queries(aux / "compositional.jsonl")
     aux_queries += read_jsonl_queries(aux / "notool.jsonl")
+    aux_queries += read_jsonl_queries(aux / "paraphrases.jsonl")
     return {
         "catalog_queries": catalog_queries,
         "catalog_names": catalog_names,

@@ -47,6 +47,17 @@ def adapt_command(
             help="Batch examples of similar length together (less padding; ~25% faster steps on a CPU).",
         ),
     ] = _DEFAULTS.group_by_length,
+    paraphrases: Annotated[
+        bool,
+        typer.Option(
+            "--paraphrases/--no-paraphrases",
+            help="Also train on the corpus's paraphrased queries with the memory rows held fixed, so the "
+            "adapter learns to route wordings the rows never saw.",
+        ),
+    ] = _DEFAULTS.paraphrases,
+    negatives: Annotated[
+        int, typer.Option("--negatives", min=0, metavar="N", help="No-tool queries added from the shipped negatives corpus.")
+    ] = _DEFAULTS.negatives,
     model: ModelOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
@@ -69,7 +80,7 @@ def adapt_command(
             raise typer.BadParameter("give at least one module name", param_hint="--targets")
         config = AdaptConfig(
             rank=rank, alpha=alpha, targets=names, epochs=epochs, lr=lr, memory_lr=memory_lr, seed=seed,
-            group_by_length=group_by_length,
+            group_by_length=group_by_length, paraphrases=paraphrases, negatives=negatives,
         )
         aux = load_corpus(corpus) if corpus is not None else load_corpus()
         if max_tools is not None:

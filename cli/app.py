@@ -13,6 +13,7 @@ import typer
 
 from . import tools
 from .adapt import adapt_command
+from .export import export_model_command
 from .call import call
 from .chat import chat
 from .common import (
@@ -58,6 +59,7 @@ app.command("call")(call)
 app.command("chat")(chat)
 app.command("eval")(eval_command)
 app.command("adapt")(adapt_command)
+app.command("export-model")(export_model_command)
 app.add_typer(tools.app, name="tools")
 
 

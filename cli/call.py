@@ -9,7 +9,9 @@ import typer
 
 from .common import (
     BankOpt,
+    CallThresholdOpt,
     CopyBiasOpt,
+    DecisionOpt,
     DebugOpt,
     MaxCallsOpt,
     MaxTokensPerCallOpt,
@@ -117,6 +119,8 @@ def call(
     max_tokens_per_call: MaxTokensPerCallOpt = None,
     time_budget: TimeBudgetOpt = None,
     copy_bias: CopyBiasOpt = None,
+    decision: DecisionOpt = None,
+    call_threshold: CallThresholdOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -131,7 +135,7 @@ def call(
     """
     g = resolve_globals(ctx, bank, model, debug, verbose)
     with errors(g):
-        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
+        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias, decision, call_threshold)
         tm = open_tokmem(g)
         if len(tm.bank) == 0:
             err.print(f"warning: the bank {tm.path} holds no tools yet (learn some with `tokmem-agent learn-tool`)")

@@ -10,7 +10,9 @@ import typer
 from .call import describe_procedure, describe_result
 from .common import (
     BankOpt,
+    CallThresholdOpt,
     CopyBiasOpt,
+    DecisionOpt,
     DebugOpt,
     MaxCallsOpt,
     MaxTokensPerCallOpt,
@@ -160,6 +162,8 @@ def chat(
     max_tokens_per_call: MaxTokensPerCallOpt = None,
     time_budget: TimeBudgetOpt = None,
     copy_bias: CopyBiasOpt = None,
+    decision: DecisionOpt = None,
+    call_threshold: CallThresholdOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
     debug: DebugOpt = False,
@@ -174,7 +178,7 @@ def chat(
     """
     g = resolve_globals(ctx, bank, model, debug, verbose)
     with errors(g):
-        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
+        config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias, decision, call_threshold)
         try:
             tm = open_tokmem(g)
         except KeyboardInterrupt:

@@ -14,6 +14,7 @@ import traceback
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
 
@@ -142,18 +143,57 @@ CopyBiasOpt = Annotated[
 ]
 
 
+class Decision(str, Enum):
+    """``--decision``: how the first token chooses between a call and text (``DecodeConfig.decision``)."""
+
+    auto = "auto"
+    mass = "mass"
+    argmax = "argmax"
+
+
+DecisionOpt = Annotated[
+    Optional[Decision],
+    typer.Option(
+        "--decision", show_default=False,
+        help="How a call is chosen over text: mass (P(any memory token) >= a threshold), argmax (the best memory "
+        "logit beats the best text logit), or auto (mass if the bank recorded a threshold, else argmax). [default: auto]",
+    ),
+]
+
+
+def _probability(value: float | None) -> float | None:
+    if value is not None and not (math.isfinite(value) and 0 < value < 1):
+        raise typer.BadParameter(f"{value} is not a probability strictly between 0 and 1")
+    return value
+
+
+CallThresholdOpt = Annotated[
+    Optional[float],
+    typer.Option(
+        "--call-threshold", metavar="P", callback=_probability, show_default=False,
+        help="Call a tool when P(any memory token) >= P at the first token (implies --decision mass unless given). "
+        "[default: the bank's recorded threshold, if any]",
+    ),
+]
+
+
 def decode_config(
     no_constrain: bool = False,
     max_calls: int | None = None,
     max_tokens_per_call: int | None = None,
     time_budget: float | None = None,
     copy_bias: float | None = None,
+    decision: "Decision | None" = None,
+    call_threshold: float | None = None,
 ) -> "DecodeConfig":
-    """The :class:`DecodeConfig` of ``--no-constrain``, the limit options and ``--copy-bias`` (an
-    option not given keeps its default)."""
+    """The :class:`DecodeConfig` of ``--no-constrain``, the limit options, ``--copy-bias``,
+    ``--decision`` and ``--call-threshold`` (an option not given keeps its default)."""
+    if decision is Decision.argmax and call_threshold is not None:  # the config refuses it too; say it as a usage error
+        raise typer.BadParameter("--call-threshold needs --decision mass or auto, not argmax", param_hint="--call-threshold")
     return _config.DecodeConfig.from_options(
         constrained=not no_constrain, max_calls=max_calls, max_tokens_per_call=max_tokens_per_call,
-        time_budget=time_budget, copy_bias=copy_bias,
+        time_budget=time_budget, copy_bias=copy_bias, decision=decision.value if decision is not None else None,
+        call_threshold=call_threshold,
     )
 
 

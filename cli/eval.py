@@ -13,7 +13,9 @@ from rich.table import Table
 from .common import (
     EXIT_USAGE,
     BankOpt,
+    CallThresholdOpt,
     CopyBiasOpt,
+    DecisionOpt,
     DebugOpt,
     MaxCallsOpt,
     MaxTokensPerCallOpt,
@@ -116,6 +118,8 @@ def eval_command(
     max_tokens_per_call: MaxTokensPerCallOpt = None,
     time_budget: TimeBudgetOpt = None,
     copy_bias: CopyBiasOpt = None,
+    decision: DecisionOpt = None,
+    call_threshold: CallThresholdOpt = None,
     predictions: Annotated[
         Optional[Path],
         typer.Option(
@@ -140,7 +144,7 @@ def eval_command(
     g = resolve_globals(ctx, bank, model, debug, verbose)
     name = method.value
     limits = {"--max-calls": max_calls, "--max-tokens-per-call": max_tokens_per_call, "--time-budget": time_budget,
-              "--copy-bias": copy_bias}
+              "--copy-bias": copy_bias, "--decision": decision, "--call-threshold": call_threshold}
     if predictions is not None and not predictions.resolve().parent.is_dir():
         raise fail(f"--predictions {predictions}: the directory {predictions.parent} does not exist", EXIT_USAGE)
     given = [opt for opt, v in limits.items() if v is not None]
@@ -161,7 +165,7 @@ def eval_command(
 
         options: dict[str, Any] = {}
         if name == "tokmem":
-            options["config"] = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias)
+            options["config"] = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias, decision, call_threshold)
         if name == "rag":
             options["k"] = k
         with err.status(f"preparing {name}...", spinner="dots"):

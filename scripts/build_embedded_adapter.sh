@@ -2,7 +2,8 @@
 # Train the embedded model's adapter ("TokMem w/ adapt") on the shipped auxiliary corpus and ship it:
 # copies it into tokmem_agents/data/adapters/<id> and makes it the embedded model's default in
 # defaults.json. Afterwards rebuild the catalog bank on it: scripts/build_default_bank.sh
-# Usage: scripts/build_embedded_adapter.sh [extra adapt options]   (~20 min on a 2-core CPU)
+# Usage: scripts/build_embedded_adapter.sh [extra adapt options]   (~20 min on a 2-core CPU; with
+# --paraphrases --negatives 400 ~36 min, peak RSS 5.4 GB)
 # The shipped adapter was trained with 2 threads (OMP_NUM_THREADS=2, the default here). Runs are not
 # bit-identical (a rerun at 2 threads differed by 4.9% in the weights; other thread counts differ too),
 # so a rebuild ships a new adapter id and the bank must be rebuilt on it.

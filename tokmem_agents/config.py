@@ -199,6 +199,8 @@ class DecodeConfig:
             raise ValueError(f"decision must be 'auto', 'mass' or 'argmax', not {self.decision!r}")
         if not ((self.call_threshold is None or 0 < self.call_threshold < 1) and 0 < self.continue_threshold < 1):
             raise ValueError("call_threshold and continue_threshold must be in (0, 1)")
+        if self.decision == "argmax" and self.call_threshold is not None:
+            raise ValueError("call_threshold is the 'mass' decision's; it means nothing with decision='argmax'")
         if self.max_calls < 1 or self.max_tokens_per_call < 1 or self.batch_size < 1:
             raise ValueError("max_calls, max_tokens_per_call and batch_size must be >= 1")
         if self.max_closing_tokens < 0 or self.repetition_guard < 0 or not self.copy_bias >= 0:
@@ -267,12 +269,27 @@ class AdaptConfig(LoraSettings, LoopConfig):
     group_by_length: bool = True
     """On by default here: the auxiliary corpus mixes short and long examples, and grouping made
     adaptation steps ~25% faster."""
+    paraphrases: bool = False
+    """Also train on the corpus's paraphrased queries, if it has any (other verbs and object names
+    than the tools' examples use), with the temporary memory rows held fixed: the rows learn from the
+    plain examples only, so the adapter alone must route the paraphrases to them (issue 20, lever 5).
+    Off by default, like ``negatives``: with ``negatives=400`` (adapter 291e8471e43501da, 2026-12-02,
+    seed 0) it routed held-out phrasings of the development split far better (learned with
+    ``augment=2, epochs=2, negative_share=0.35``, mass 0.02: tool accuracy 0.413 -> 0.660, recall
+    0.587 -> 0.887, false calls 4.9% -> 2.5%; with ``learn`` defaults 0.413 -> 0.600) but lost
+    arguments on the core held-out set (``benchmarks/core_recipe.py``, ``learn`` defaults: tool-F1
+    0.989 -> 0.946, sequence accuracy 0.975 -> 0.900, full EM 0.825 -> 0.650)."""
+    negatives: int = 0
+    """No-tool queries drawn from the shipped negatives corpus (:mod:`~tokmem_agents.training.negatives`)
+    on top of the auxiliary corpus's own."""
 
     def __post_init__(self) -> None:
         LoopConfig.__post_init__(self)
         LoraSettings.__post_init__(self)
         if not self.memory_lr > 0:
             raise ValueError("memory_lr must be positive")
+        if self.negatives < 0:
+            raise ValueError("negatives must be >= 0")
 
 
 @dataclass(frozen=True)

@@ -49,12 +49,20 @@ class BankBusyError(TokMemError):
     """Another process holds the writer lock of a bank for longer than we were willing to wait."""
 
 
+class ExportError(UserInputError):
+    """A checkpoint export that cannot be written (the target exists and is not empty, the bank is empty)."""
+
+
 class UnknownToolError(UserInputError):
     """A tool name is not in the bank (or not in the procedure registry)."""
 
 
 class ProcedureError(TokMemError):
     """A procedure failed or was refused (bad arguments, sandbox violation, timeout)."""
+
+
+class ServingError(TokMemError):
+    """A serving engine (``vllm serve``) could not be reached or answered with an error."""
 
 
 class ConstraintError(TokMemError, ValueError):

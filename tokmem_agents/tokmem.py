@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .bank.location import BankLocation, recorded_backbone, stored_bank
 from .bank.memory import MemoryBank
@@ -31,6 +31,9 @@ from .errors import BankError, UnknownToolError
 from .training.loop import TrainProgress
 from .training.trainer import TrainStats, learn
 from .model.backbone import Backbone, load_backbone
+
+if TYPE_CHECKING:
+    from .export import ExportManifest
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +227,13 @@ class TokMem:
     def export_tool(self, name: str, file: str | Path) -> None:
         """Write one learned tool to a portable file."""
         self.bank.export_tool(name, file)
+
+    def export_model(self, path: str | Path) -> "ExportManifest":
+        """Write the bank on its backbone as a standard Hugging Face checkpoint directory (memory
+        tokens as special tokens, ``tokmem.json``, ``tools.lark``; see :mod:`tokmem_agents.export`)."""
+        from .export import export_model
+
+        return export_model(self.backbone, self.bank, path)
 
     def save(self, path: str | Path | None = None) -> Path:
         """Save the bank atomically (to ``path`` or the bound directory)."""

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import random
 
-from tokmem_agents.bank.records import spec_examples
+from tokmem_agents.bank.records import Example, spec_examples
 from tokmem_agents.bank.specs import ToolSpec, parse_spec
 from tokmem_agents.training.corpus import (
     COMPOSITIONAL_FILE,
     DEFAULT_DIR,
     NOTOOL_FILE,
+    PARAPHRASES_FILE,
     TOOLS_FILE,
     AuxCorpus,
     load_corpus,
@@ -39,6 +40,7 @@ from tokmem_agents.training.corpus import (
 from .compose import _make_multi
 from .domains import CATALOG_WORDS
 from .notool import _make_notool
+from .paraphrase import paraphrase_examples
 from .tools import _make_tools, _tool_examples, max_tools
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "COMPOSITIONAL_FILE",
     "DEFAULT_DIR",
     "NOTOOL_FILE",
+    "PARAPHRASES_FILE",
     "TOOLS_FILE",
     "AuxCorpus",
     "generate_corpus",
@@ -56,13 +59,22 @@ __all__ = [
 
 
 def generate_corpus(
-    n_tools: int = 96, examples_per_tool: int = 24, n_multi: int = 480, n_notool: int = 240, seed: int = 0
+    n_tools: int = 96,
+    examples_per_tool: int = 24,
+    n_multi: int = 480,
+    n_notool: int = 240,
+    seed: int = 0,
+    paraphrases_per_tool: int = 8,
 ) -> AuxCorpus:
-    """Make the auxiliary corpus deterministically from ``seed`` (same arguments, same corpus)."""
+    """Make the auxiliary corpus deterministically from ``seed`` (same arguments, same corpus;
+    the paraphrases draw from their own random streams, so they change nothing else)."""
     tools = _make_tools(n_tools, seed)
     specs: list[ToolSpec] = []
+    paraphrases: list[Example] = []
     for t in tools:
         rng = random.Random(f"aux-examples-{seed}-{t.name}")
-        specs.append(parse_spec(t.spec_dict(_tool_examples(t, examples_per_tool, rng)), source="auxiliary"))
+        raw = _tool_examples(t, examples_per_tool, rng)
+        specs.append(parse_spec(t.spec_dict(raw), source="auxiliary"))
+        paraphrases += paraphrase_examples(t, paraphrases_per_tool, seed, {r["query"] for r in raw})
     examples = [e for s in specs for e in spec_examples(s)]
-    return AuxCorpus(specs, examples, _make_multi(tools, n_multi, seed), _make_notool(n_notool, seed))
+    return AuxCorpus(specs, examples, _make_multi(tools, n_multi, seed), _make_notool(n_notool, seed), paraphrases)

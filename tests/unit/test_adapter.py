@@ -24,7 +24,7 @@ from tokmem_agents.training.trainer import learn
 
 LAMP = tool_spec("dim_lamp", "room", examples=[(f"dim the lamp in the {r}", r) for r in ("hall", "den", "attic")])
 PUMP = tool_spec("start_pump", "litres", "integer", examples=[(f"pump {n} litres", n) for n in (3, 40, 7)])
-FAST = AdaptConfig(epochs=2, lr=5e-2, memory_lr=5e-2, batch_size=4, precision="fp32")
+FAST = AdaptConfig(epochs=2, lr=5e-2, memory_lr=5e-2, batch_size=4, precision="fp32", negatives=0)
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Corpus:
     examples: list[Example]
     compositional: list[Example] = field(default_factory=list)
     notool: list[Example] = field(default_factory=list)
+    paraphrases: list[Example] = field(default_factory=list)
 
 
 CORPUS = Corpus(
@@ -190,3 +191,52 @@ def test_adapter_training_is_deterministic_with_a_seed(tiny_backbone: Any, train
     assert adapter_id(again) == adapter_id(trained["state"])
     other, _ = train_adapter(tiny_backbone, CORPUS, replace(FAST, seed=1))
     assert adapter_id(other) != adapter_id(trained["state"])
+
+
+def test_paraphrases_train_the_adapter_but_never_the_rows(tiny_backbone: Any) -> None:
+    """``AdaptConfig.paraphrases``: a paraphrase's gradient reaches the LoRA weights only; in a mixed
+    batch the rows get exactly the gradient of the plain examples (scaled by their share)."""
+    from tokmem_agents.model.adapters import attach_lora
+    from tokmem_agents.model.lm import MemoryLM
+    from tokmem_agents.training.adapt import adaptation_loss
+    from tokmem_agents.training.encoding import encode_example
+    from tokmem_agents.training.loss import batch_loss
+
+    specs = {s.name: s for s in (LAMP, PUMP)}
+    index = {n: i for i, n in enumerate(specs)}
+    plain = [encode_example(tiny_backbone, e, index, specs) for e in CORPUS.examples[:2]]
+    para = [encode_example(tiny_backbone, Example("switch the hall light lower", [ToolCall("dim_lamp", {"room": "hall"})]), index, specs)]
+    fixed = {id(e) for e in para}
+    rows = torch.nn.Parameter(torch.randn(2, tiny_backbone.model.get_input_embeddings().weight.shape[1]) * 0.02)
+    peft_model = attach_lora(tiny_backbone.model, FAST)
+    try:
+        lora = [p for p in tiny_backbone.model.parameters() if p.requires_grad]
+        lm = MemoryLM(tiny_backbone, rows)
+        loss, _ = adaptation_loss(lm, rows, para, 0, fixed)
+        loss.backward()
+        assert rows.grad is None or not rows.grad.any()
+        assert any(p.grad is not None and p.grad.any() for p in lora)
+        for p in [*lora, rows]:
+            p.grad = None
+        loss, _ = adaptation_loss(lm, rows, [*plain, *para], 0, fixed)
+        loss.backward()
+        mixed = rows.grad.clone()
+        rows.grad = None
+        (batch_loss(lm, plain, 0)[0] * 2 / 3).backward()
+        assert torch.allclose(mixed, rows.grad, atol=1e-6) and mixed.any()
+        assert lm.embedding.rows is rows  # the rows are put back
+    finally:
+        peft_model.unload()
+        tiny_backbone.model.requires_grad_(False)
+
+
+def test_adapting_with_paraphrases_and_negatives(tiny_backbone: Any) -> None:
+    """Both options change the training set the stats report; a corpus without paraphrases trains
+    without them."""
+    with_para = replace(CORPUS, paraphrases=[Example("switch the hall light lower", [ToolCall("dim_lamp", {"room": "hall"})])])
+    _, stats = train_adapter(tiny_backbone, with_para, replace(FAST, epochs=1, paraphrases=True, negatives=3))
+    assert stats["examples"] == 8 + 3 and stats["paraphrases"] == 1
+    _, stats = train_adapter(tiny_backbone, with_para, replace(FAST, epochs=1))  # off by default
+    assert stats["paraphrases"] == 0
+    _, stats = train_adapter(tiny_backbone, CORPUS, replace(FAST, epochs=1, paraphrases=True))
+    assert stats["paraphrases"] == 0 and stats["examples"] == 8

@@ -14,6 +14,7 @@ from scripts.auxiliary import (
     COMPOSITIONAL_FILE,
     DEFAULT_DIR,
     NOTOOL_FILE,
+    PARAPHRASES_FILE,
     TOOLS_FILE,
     AuxCorpus,
     generate_corpus,
@@ -39,6 +40,7 @@ def _dump(c: AuxCorpus) -> list[Any]:
         [e.to_json() for e in c.examples],
         [e.to_json() for e in c.compositional],
         [e.to_json() for e in c.notool],
+        [e.to_json() for e in c.paraphrases],
     ]
 
 
@@ -110,13 +112,14 @@ def test_every_example_validates_against_its_tool(corpus: AuxCorpus) -> None:
     specs = {s.name: s for s in corpus.specs}
     check_examples(corpus.examples, specs)
     check_examples(corpus.compositional, specs)
+    check_examples(corpus.paraphrases, specs)
     for e in corpus.examples:
         spec = specs[e.calls[0].name]
         assert list(e.calls[0].arguments) == [k for k in spec.parameters["properties"] if k in e.calls[0].arguments]
 
 
 def test_argument_values_appear_verbatim_in_the_query(corpus: AuxCorpus) -> None:
-    for e in corpus.examples + corpus.compositional:
+    for e in corpus.examples + corpus.compositional + corpus.paraphrases:
         for call in e.calls:
             for s in _strings(call.arguments):
                 assert s in e.query, (s, e.query)
@@ -129,6 +132,28 @@ def test_queries_are_varied(corpus: AuxCorpus) -> None:
     assert len(set(queries)) == len(queries)
     openings = {" ".join(q.split()[:2]).lower() for q in queries}
     assert len(openings) > 300
+
+
+def test_paraphrases_word_each_tool_unlike_its_examples(corpus: AuxCorpus) -> None:
+    """Every tool has 8 paraphrases; none is one of its examples, and none names both the action and
+    the object the way every example does ("archive the kiln load")."""
+    from scripts.auxiliary.domains import ACTIONS, DOMAINS
+
+    verbs = {a.key: (a.verb, a.article) for a in ACTIONS}
+    objects = {f"{d.key}_{o}": phrase for d in DOMAINS for o, phrase in d.objects}
+    examples = {e.query.lower() for e in corpus.examples}
+    per_tool: dict[str, int] = {}
+    for e in corpus.paraphrases:
+        name = e.calls[0].name
+        per_tool[name] = per_tool.get(name, 0) + 1
+        assert len(e.calls) == 1 and e.query.lower() not in examples
+        domain, action, *obj = name.split("_")
+        (verb, article), noun = verbs[action], objects[f"{domain}_{'_'.join(obj)}"]
+        q = e.query.lower()
+        for plain in (f"{verb} {article} {noun}", f"{verb} {noun}"):
+            assert not re.search(rf"\b{re.escape(plain.lower())}\b", q), e.query
+    assert per_tool == {s.name: 8 for s in corpus.specs}
+    assert len({e.query for e in corpus.paraphrases}) == len(corpus.paraphrases)
 
 
 def test_multi_call_examples_have_2_to_4_calls_of_known_tools(corpus: AuxCorpus) -> None:
@@ -168,6 +193,7 @@ def test_shipped_files_equal_the_default_corpus(corpus: AuxCorpus) -> None:
     assert len(load_specs([DEFAULT_DIR / TOOLS_FILE])) == 96
     assert all(e.calls == () for e in load_jsonl(DEFAULT_DIR / NOTOOL_FILE))
     assert len(load_jsonl(DEFAULT_DIR / COMPOSITIONAL_FILE)) == 480
+    assert len(load_jsonl(DEFAULT_DIR / PARAPHRASES_FILE)) == 768
 
 
 def test_write_and_load_round_trip(tmp_path: Path) -> None:

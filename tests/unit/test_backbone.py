@@ -252,3 +252,20 @@ def test_real_gguf_cache_is_faster_and_identical(tokmem_home: Path, monkeypatch:
     with torch.no_grad():
         assert torch.equal(first.model(ids).logits, second.model(ids).logits)
     assert first.fingerprint == second.fingerprint
+
+
+def test_a_template_that_prints_today_s_date_gives_the_same_prompt_every_day(smol_tokenizer: Any) -> None:
+    """Llama 3.x templates print ``strftime_now(...)`` unless ``date_string`` is given: every render
+    passes the same fixed date, so a bank trained today sees the same prompt tomorrow."""
+    import copy
+
+    from tokmem_agents.model.chat import FIXED_DATE, ChatTemplate
+
+    tok = copy.deepcopy(smol_tokenizer)
+    tok.chat_template = (
+        "{%- if not date_string is defined %}{%- set date_string = strftime_now('%d %b %Y %H:%M:%S.%f') %}{%- endif %}"
+        "Today: {{ date_string }}\n{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+        "{% if add_generation_prompt %}assistant:{% endif %}"
+    )
+    first, second = ChatTemplate(tok).prompt("hi"), ChatTemplate(tok).prompt("hi")
+    assert first == second and f"Today: {FIXED_DATE}" in first

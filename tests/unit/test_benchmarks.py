@@ -250,3 +250,16 @@ def test_generalisation_runs_through_the_cli_and_scores_by_style(tiny_model_dir:
     md = (tmp_path / "out" / "generalisation.md").read_text(encoding="utf-8")
     assert "| screen | 5 |" in md and "Targets (issue 20)" in md
     assert (tmp_path / "work" / "banks" / "screen" / "bank.json").is_file()
+
+
+def test_gpu_check_says_there_is_no_cuda_and_exits_0() -> None:
+    import subprocess
+    import sys
+
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA machine runs the real check")
+    res = subprocess.run([sys.executable, str(BENCH / "gpu_check.py")], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "no CUDA device" in res.stdout

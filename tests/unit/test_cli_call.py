@@ -141,8 +141,13 @@ def test_limits_reach_the_decoder(learned_bank: Path, monkeypatch: pytest.Monkey
     assert res.exit_code == 0, res.output
     res = run("call", "hi", "--bank", learned_bank, "--no-constrain", "--copy-bias", "2.5")
     assert res.exit_code == 0, res.output
+    res = run("call", "hi", "--bank", learned_bank, "--decision", "mass", "--call-threshold", "0.1")
+    assert res.exit_code == 0, res.output
+    res = run("call", "hi", "--bank", learned_bank, "--decision", "argmax")
+    assert res.exit_code == 0, res.output
     assert seen == [DecodeConfig(max_calls=3, max_tokens_per_call=5, time_budget=1.5),
-                    DecodeConfig(constrained=False, copy_bias=2.5)]
+                    DecodeConfig(constrained=False, copy_bias=2.5),
+                    DecodeConfig(decision="mass", call_threshold=0.1), DecodeConfig(decision="argmax")]
 
 
 @pytest.mark.parametrize(
@@ -152,6 +157,8 @@ def test_limits_reach_the_decoder(learned_bank: Path, monkeypatch: pytest.Monkey
         ("--max-tokens-per-call", "0"), ("--max-tokens-per-call", "x"),
         ("--time-budget", "0"), ("--time-budget", "-3"), ("--time-budget", "soon"), ("--time-budget", "nan"), ("--time-budget", "inf"),
         ("--copy-bias", "-1"), ("--copy-bias", "nan"), ("--copy-bias", "inf"), ("--copy-bias", "high"),
+        ("--decision", "vote"), ("--call-threshold", "0"), ("--call-threshold", "1"), ("--call-threshold", "nan"),
+        ("--call-threshold", "much"),
     ],
 )
 def test_bad_limits_are_usage_errors(option: str, value: str, tmp_path: Path) -> None:
@@ -159,6 +166,12 @@ def test_bad_limits_are_usage_errors(option: str, value: str, tmp_path: Path) ->
     assert res.exit_code == 2, res.output
     assert option in res.stderr and "Traceback" not in res.stderr
     assert res.stdout == ""
+
+
+def test_a_call_threshold_with_the_argmax_rule_is_a_usage_error(tmp_path: Path) -> None:
+    res = run("call", "hi", "--decision", "argmax", "--call-threshold", "0.2", "--bank", tmp_path / "bank")
+    assert res.exit_code == 2, res.output
+    assert "--call-threshold" in res.stderr and res.stdout == "" and "Traceback" not in res.stderr
 
 
 def test_a_call_cut_at_the_token_limit_is_shown_truncated_and_never_run(learned_bank: Path, monkeypatch: pytest.MonkeyPatch) -> None:

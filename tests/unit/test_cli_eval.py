@@ -136,9 +136,11 @@ def test_limits_reach_the_decoder_and_truncation_is_reported(learned_bank: Path,
 
     monkeypatch.setattr(tokmem.TokMem, "call_batch", fake)
     res = run("eval", data, "--json", "--bank", learned_bank, "--max-calls", 2, "--max-tokens-per-call", 3, "--time-budget", 9,
-              "--copy-bias", 4)
+              "--copy-bias", 4, "--call-threshold", "0.3")
     assert res.exit_code == 0, res.output
-    assert seen and all(c == DecodeConfig(max_calls=2, max_tokens_per_call=3, time_budget=9.0, copy_bias=4.0) for c in seen)
+    assert seen and all(
+        c == DecodeConfig(max_calls=2, max_tokens_per_call=3, time_budget=9.0, copy_bias=4.0, call_threshold=0.3) for c in seen
+    )
     report = json.loads(res.stdout)
     assert report["truncated_rate"] == pytest.approx(0.5) and report["n_calls_emitted"] == 6
     assert report["schema_valid"] == 1.0  # the grammar-closed calls are valid, and counted apart
@@ -150,7 +152,7 @@ def test_limits_reach_the_decoder_and_truncation_is_reported(learned_bank: Path,
 
 
 @pytest.mark.parametrize("option, value", [("--max-calls", "0"), ("--max-tokens-per-call", "none"), ("--time-budget", "-1"),
-                                           ("--copy-bias", "-0.5")])
+                                           ("--copy-bias", "-0.5"), ("--call-threshold", "2"), ("--decision", "x")])
 def test_bad_limits_are_usage_errors(option: str, value: str, data: Path, tmp_path: Path) -> None:
     res = run("eval", data, option, value, "--bank", tmp_path / "bank")
     assert res.exit_code == 2 and option in res.stderr and "Traceback" not in res.stderr

@@ -157,6 +157,63 @@ def test_the_threshold_is_recorded_only_when_negatives_were_learned(tiny_backbon
     assert with_neg.call_threshold == TrainConfig().call_threshold
 
 
+def test_a_bank_warns_when_tools_are_learned_for_another_call_rule(tiny_backbone: Any, caplog: Any) -> None:
+    from tokmem_agents.training.trainer import learn
+
+    fast = dict(epochs=1, synthesize=0)
+    argmax_bank = MemoryBank(tiny_backbone.fingerprint)
+    learn(tiny_backbone, argmax_bank, [NOTE], config=TrainConfig(**fast))
+    with caplog.at_level("WARNING", logger="tokmem_agents.training.trainer"):
+        learn(tiny_backbone, argmax_bank, [tool_spec("ping", "x", examples=[("ping x", "x")])],
+              config=TrainConfig(negative_share=0.5, **fast))
+    assert argmax_bank.call_threshold is None
+    assert any("argmax" in r.getMessage() and "ping" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tokmem_agents.training.trainer"):  # same recipe: no warning
+        learn(tiny_backbone, argmax_bank, [tool_spec("pong", "x", examples=[("pong x", "x")])], config=TrainConfig(**fast))
+    assert not caplog.records
+
+
+def test_forgetting_every_tool_drops_the_call_threshold(tiny_backbone: Any) -> None:
+    bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(NOTE), LearnedTool(tool_spec("ping", "x"))],
+                      torch.zeros(2, 64), call_threshold=0.02, negatives=[Example("hello")])
+    bank.forget("ping")
+    assert bank.call_threshold == 0.02
+    bank.forget("add_note")
+    assert bank.call_threshold is None and [e.query for e in bank.negatives] == ["hello"]  # users' negatives stay
+
+
+def test_exported_tools_carry_their_call_rule(tiny_backbone: Any, tmp_path: Any, caplog: Any) -> None:
+    fp = tiny_backbone.fingerprint
+    mass = MemoryBank(fp, BankConfig(), [LearnedTool(NOTE)], torch.randn(1, 64) * 0.1, call_threshold=0.02)
+    mass.export_tool("add_note", tmp_path / "note.tool")
+    empty = MemoryBank(fp)
+    empty.import_tool(tmp_path / "note.tool")
+    assert empty.call_threshold == 0.02
+    argmax = MemoryBank(fp, BankConfig(), [LearnedTool(tool_spec("ping", "x"))], torch.zeros(1, 64))
+    with caplog.at_level("WARNING", logger="tokmem_agents.bank.memory"):
+        argmax.import_tool(tmp_path / "note.tool")
+    assert argmax.call_threshold is None and "add_note" in argmax
+    assert any("mass >= 0.02" in r.getMessage() for r in caplog.records)
+    replaced = MemoryBank(fp, BankConfig(), [LearnedTool(NOTE)], torch.zeros(1, 64))
+    replaced.import_tool(tmp_path / "note.tool", replace_existing=True)  # its only tool replaced: the file's rule
+    assert replaced.call_threshold == 0.02
+
+
+def test_a_corrupt_call_rule_in_a_tool_file_is_a_bank_error(tiny_backbone: Any, tmp_path: Any) -> None:
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    mass = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(NOTE)], torch.randn(1, 64) * 0.1, call_threshold=0.02)
+    mass.export_tool("add_note", tmp_path / "note.tool")
+    with safe_open(str(tmp_path / "note.tool"), "pt") as f:
+        meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
+    for bad in ("1.5", "nan", "lots"):
+        save_file(tensors, str(tmp_path / "bad.tool"), metadata={**meta, "call_threshold": bad})
+        with pytest.raises(BankError, match="call_threshold"):
+            MemoryBank(tiny_backbone.fingerprint).import_tool(tmp_path / "bad.tool")
+
+
 def test_share_and_weights_are_validated() -> None:
     for bad in ({"negative_share": 1.0}, {"negative_share": -0.1}, {"augment": -1}, {"no_tool_weight": 0}, {"stored_negatives": -1}):
         with pytest.raises(ValueError):
@@ -242,7 +299,9 @@ def test_auto_follows_the_bank_or_a_given_threshold(tiny_backbone: Any) -> None:
     assert threshold(None, decision="mass") == 0.5
 
 
-@pytest.mark.parametrize("bad", [{"decision": "vote"}, {"call_threshold": 0.0}, {"continue_threshold": 1.0}])
+@pytest.mark.parametrize(
+    "bad", [{"decision": "vote"}, {"call_threshold": 0.0}, {"continue_threshold": 1.0}, {"decision": "argmax", "call_threshold": 0.2}]
+)
 def test_decision_options_are_validated(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         DecodeConfig(**bad)

@@ -381,7 +381,7 @@ def test_conversation_rendering_uses_tool_turns_when_the_template_has_them():
     class ToolTemplate:
         chat_template = "{% for m in messages %}{% if m.role == 'tool' %}...{% endif %}{% endfor %}"
 
-        def apply_chat_template(self, turns, tokenize, add_generation_prompt):
+        def apply_chat_template(self, turns, tokenize, add_generation_prompt, **template_vars):
             return json.dumps(turns)
 
     ai = AIMessage("", tool_calls=[{"name": "shout", "args": {"text": "a"}, "id": "c1"}])

@@ -114,10 +114,11 @@ LAYERS = {
     "tokmem_agents.bank": {"model"},
     "tokmem_agents.training": {"model", "bank"},
     "tokmem_agents.decode": {"model", "bank"},
-    "tokmem_agents.tokmem": {"model", "bank", "training", "decode"},
+    "tokmem_agents.export": {"model", "bank", "decode"},
+    "tokmem_agents.tokmem": {"model", "bank", "training", "decode", "export"},
     "tokmem_agents.registry": {"bank"},
     "tokmem_agents.evaluation": {"model", "bank", "training", "decode", "tokmem"},
-    "tokmem_agents.integrations": {"model", "bank", "decode", "tokmem", "registry"},
+    "tokmem_agents.integrations": {"model", "bank", "decode", "export", "tokmem", "registry"},
 }
 FOUNDATION = {"tokmem_agents.errors", "tokmem_agents.home", "tokmem_agents.files", "tokmem_agents.config"}
 
@@ -130,7 +131,7 @@ def _layer(module: str) -> str | None:
 
 
 def test_dependencies_point_down() -> None:
-    """Each package imports only the layers below it (model <- bank <- training/decode <- tokmem <- evaluation/integrations)."""
+    """Each package imports only the layers below it (model <- bank <- training/decode <- export <- tokmem <- evaluation/integrations)."""
     wrong = []
     for mod, targets in import_graph().items():
         layer = _layer(mod)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import time
 import uuid
@@ -26,7 +27,7 @@ from ..config import FORMAT_VERSION, BankConfig
 from ..errors import BankError, SpecError, UnknownToolError
 from ..files import atomic_write_bytes, readable_dir, reading, replace_dir, staging_dir
 from ..model.fingerprint import Fingerprint, tensor_sha256
-from .records import Example, parse_example
+from .records import Example, parse_example, query_key
 from .specs import ToolSpec, parse_spec
 
 BANK_FILE = "bank.json"
@@ -35,6 +36,8 @@ TOOL_FILE_KIND = "tokmem-tool"
 NO_BANK_HINT = "learn a tool first with `tokmem-agent learn-tool`"
 MAX_ABS_VALUE = 1e4
 """Vectors with entries beyond this are refused as corrupt (trained ones are O(1))."""
+
+log = logging.getLogger(__name__)
 
 
 def token_label(name: str) -> str:
@@ -214,7 +217,19 @@ class MemoryBank:
         self.input_vectors = self.input_vectors[keep].clone()
         if self.output_vectors is not None:
             self.output_vectors = self.output_vectors[keep].clone()
+        if not self.tools:  # no tool is left that was learned for the threshold; the next learn sets it anew
+            self.call_threshold = None
         self.revision = uuid.uuid4().hex
+
+    def remember_negatives(self, given: Sequence[Example], called: set[str], limit: int) -> None:
+        """Store the no-tool examples of ``given`` (users' data) for replay, newest first, keeping at
+        most ``limit``; a stored one whose :func:`~.records.query_key` is in
+        ``called`` (its query is now a call's) is dropped. ``limit`` 0 leaves the store as it is."""
+        known = {n.query for n in self.negatives}
+        fresh = [e for e in dict.fromkeys(e for e in given if not e.calls) if e.query not in known]
+        kept = [e for e in (*fresh, *self.negatives) if query_key(e.query) not in called]
+        if limit and (fresh or len(kept) != len(self.negatives)):
+            self.negatives = tuple(kept[:limit])
 
     def update_tool(self, name: str, **changes: Any) -> None:
         """Replace fields (stats, examples) of a tool's record."""
@@ -368,6 +383,8 @@ class MemoryBank:
             "backbone": json.dumps(self.fingerprint.to_json()),
             "config": json.dumps(self.config.to_json()),
         }
+        if self.call_threshold is not None:  # the call rule the tool was learned for
+            meta["call_threshold"] = repr(self.call_threshold)
         tensors = self._tensors([i])
         meta["vectors_sha256"] = _tensors_sha256(tensors)
         atomic_write_bytes(Path(file), st_save(tensors, metadata=meta))
@@ -375,6 +392,13 @@ class MemoryBank:
     @staticmethod
     def read_tool_file(file: str | Path) -> tuple[LearnedTool, Fingerprint, BankConfig, dict[str, torch.Tensor]]:
         """Parse an exported tool file; raise :class:`BankError` when it is not one."""
+        return MemoryBank._read_tool_file(file)[:4]
+
+    @staticmethod
+    def _read_tool_file(
+        file: str | Path,
+    ) -> tuple[LearnedTool, Fingerprint, BankConfig, dict[str, torch.Tensor], float | None]:
+        """:meth:`read_tool_file` plus the call threshold of the bank the tool was exported from."""
         file = Path(file)
         with reading(file, BankError):
             data = file.read_bytes()
@@ -393,11 +417,18 @@ class MemoryBank:
         tensors = _parse_tensors(data, str(file), config.coupled, 1, fp.hidden_size)
         if meta.get("vectors_sha256") != _tensors_sha256(tensors):
             raise BankError(f"{file}: the vectors do not match their checksum (the file is corrupt)")
-        return tool, fp, config, tensors
+        raw = meta.get("call_threshold")
+        try:
+            threshold = None if raw is None else float(raw)
+        except ValueError:
+            threshold = -1.0
+        if threshold is not None and not 0 < threshold < 1:
+            raise BankError(f'{file}: corrupt tool metadata (field "call_threshold": expected a number in (0, 1))')
+        return tool, fp, config, tensors, threshold
 
     def import_tool(self, file: str | Path, replace_existing: bool = False) -> str:
         """Add the tool of an exported file; it must come from the same backbone and coupling."""
-        tool, fp, config, tensors = self.read_tool_file(file)
+        tool, fp, config, tensors, threshold = self._read_tool_file(file)
         fp.check(self.fingerprint, f"tool file {file}")
         if config.coupled != self.config.coupled:
             raise BankError(f"{file}: tool is {'coupled' if config.coupled else 'decoupled'}, the bank is not")
@@ -410,8 +441,21 @@ class MemoryBank:
         examples = tuple(e for e in tool.examples if set(e.tool_names) <= known)
         if len(examples) != len(tool.examples):
             tool = replace(tool, examples=examples)
+        if not self.tools:  # an empty bank takes the call rule the tool was learned for
+            self.call_threshold = threshold
+        elif threshold != self.call_threshold:
+            # a tool calibrated for a lower bar (argmax counts as the highest) calls too rarely under a higher one
+            often = threshold is None or (self.call_threshold is not None and self.call_threshold < threshold)
+            log.warning(
+                "tool %r was learned for the call rule %s, the bank decides by %s; it may call too %s", tool.name,
+                _rule(threshold), _rule(self.call_threshold), "often" if often else "rarely",
+            )
         self.add([tool], tensors["input"], tensors.get("output"))
         return tool.name
+
+
+def _rule(threshold: float | None) -> str:
+    return "argmax" if threshold is None else f"mass >= {threshold:g}"
 
 
 def _tensors_sha256(tensors: Mapping[str, torch.Tensor]) -> str:

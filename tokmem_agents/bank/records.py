@@ -16,6 +16,11 @@ from ..files import parse_json, reading
 from .specs import ToolSpec
 
 
+def query_key(query: str) -> str:
+    """What makes two queries the same (negatives, replay): case and surrounding whitespace ignored."""
+    return query.strip().lower()
+
+
 @dataclass(frozen=True)
 class ToolCall:
     """One call of a tool: its name and its (parsed JSON) arguments."""

@@ -101,6 +101,29 @@ def _executor() -> llguidance.LLExecutor:
     return _EXECUTOR
 
 
+def call_rules(
+    tools: Sequence[tuple[str, dict[str, Any], int]], ll: llguidance.LLTokenizer
+) -> tuple[str, list[str], dict[str, tuple[str, ...]]]:
+    """The Lark rules of one call for ``tools`` given as ``(name, schema, memory token id)``:
+    ``call: <[id_0]> args_0 | ...``, one ``args_i: %json {...}`` rule per tool (the training format's
+    fixed whitespace), and tool name -> the reasons its schema is only partly enforced. Shared by
+    :class:`CallGrammar` and the export's whole-turn grammar, so both reach the same arguments."""
+    rules, alternatives = [], []
+    unenforced: dict[str, tuple[str, ...]] = {}
+    for i, (name, schema, token_id) in enumerate(tools):
+        check_literals(name, schema, ll)
+        try:
+            text, relaxed = compile_schema(json.dumps(schema, sort_keys=False))
+        except ValueError as e:
+            raise SpecError(f"tool {name!r}: parameters: cannot be compiled to a token mask: {e}") from None
+        if relaxed:
+            unenforced[name] = relaxed
+            logger.info("tool %r: schema partly enforced, post-check needed: %s", name, "; ".join(relaxed))
+        rules.append(f"args_{i}: %json {text}")
+        alternatives.append(f"<[{int(token_id)}]> args_{i}")
+    return "call: " + " | ".join(alternatives), rules, unenforced
+
+
 class CallGrammar:
     """Compiled once per (tokenizer, tool set): ``calls+`` where each call is memory token ``i``
     followed by a JSON object valid for schema ``i``; the turn ends with an end token.
@@ -152,23 +175,10 @@ class CallGrammar:
 
         self._tokenizer = tokenizer
         self._ll_tokenizer = ll_tokenizer(tokenizer, self.vocab_size, end)
-        rules = []
-        alternatives = []
-        for i, (name, schema) in enumerate(tools):
-            if name not in allowed:
-                continue
-            check_literals(name, schema, self._ll_tokenizer)
-            try:
-                text, relaxed = compile_schema(json.dumps(schema, sort_keys=False))
-            except ValueError as e:
-                raise SpecError(f"tool {name!r}: parameters: cannot be compiled to a token mask: {e}") from None
-            if relaxed:
-                self.unenforced[name] = relaxed
-                logger.info("tool %r: schema partly enforced, post-check needed: %s", name, "; ".join(relaxed))
-            rules.append(f"args_{i}: %json {text}")
-            alternatives.append(f"<[{base_vocab + i}]> args_{i}")
+        chosen = [(name, schema, base_vocab + i) for i, (name, schema) in enumerate(tools) if name in allowed]
+        call, rules, self.unenforced = call_rules(chosen, self._ll_tokenizer)
         repeat = "+" if max_calls is None else f"{{1,{max_calls}}}"
-        self.lark = "\n".join([f"start: call{repeat}", "call: " + " | ".join(alternatives), *rules]) + "\n"
+        self.lark = "\n".join([f"start: call{repeat}", call, *rules]) + "\n"
 
         self._template = llguidance.LLMatcher(self._ll_tokenizer, self.lark, log_level=0)
         if self._template.is_error():

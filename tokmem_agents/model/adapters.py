@@ -112,6 +112,8 @@ def read_adapter(ref: str | Path) -> Adapter:
             raise ValueError(f"unsupported format {raw.get('format') if isinstance(raw, dict) else raw!r}")
         cfg = dict(raw["config"])
         cfg["targets"] = tuple(cfg["targets"])
+        cfg.setdefault("paraphrases", False)  # adapters trained before these options existed
+        cfg.setdefault("negatives", 0)
         return Adapter(
             id=str(raw["id"]),
             path=path,

@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 
 _ROLES = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}
 _SENTINEL = "XQZSENTINELQZX"
+FIXED_DATE = "26 Jul 2024"
+"""The ``date_string`` every template is rendered with: templates that print today's date (Llama 3.x
+uses ``strftime_now`` unless ``date_string`` is given) would otherwise give a bank trained on one day
+other prompts on the next. This is Llama 3.1's own fallback date."""
 _PROBE_TOOL = {
     "type": "function",
     "function": {"name": "probe_tool_xq", "description": "probe", "parameters": {"type": "object", "properties": {}}},
@@ -48,6 +52,7 @@ class ChatTemplate:
         (then its error propagates)."""
         if self.has_template:
             kwargs: dict[str, Any] = {"tools": list(tools)} if tools is not None else {}
+            kwargs["date_string"] = FIXED_DATE
             try:
                 return str(
                     self.tokenizer.apply_chat_template(

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 
+from ..bank.records import query_key
 from ..config import AdaptConfig
 from ..errors import BackboneError
 from ..model.adapters import Adapter, attach_lora, save_adapter
 from ..model.backbone import Backbone
 from ..model.lm import MemoryLM
 from .corpus import AuxCorpus, load_corpus
-from .encoding import encode_example
+from .encoding import Encoded, encode_example
 from .init import init_vectors
 from .loop import TrainProgress, optimise
 from .loss import batch_loss
+from .negatives import draw_negatives, shipped_negatives
 
 
 def train_adapter(
@@ -44,10 +46,15 @@ def train_adapter(
     config = config or AdaptConfig()
     specs = {s.name: s for s in corpus.specs}
     examples = [*corpus.examples, *corpus.compositional, *corpus.notool]
+    if config.negatives:
+        seen = {query_key(e.query) for e in (*examples, *getattr(corpus, "paraphrases", ()))}
+        examples += draw_negatives(config.negatives, shipped_negatives(), seen, seed=config.seed)
+    held = list(getattr(corpus, "paraphrases", ())) if config.paraphrases else []  # a corpus may have none
     if not specs or not examples:
         raise BackboneError("the auxiliary corpus is empty")
     token_index = {name: i for i, name in enumerate(specs)}
-    encoded = [encode_example(backbone, e, token_index, specs) for e in examples]
+    encoded = [encode_example(backbone, e, token_index, specs) for e in (*examples, *held)]
+    fixed_rows = {id(e) for e in encoded[len(examples) :]}  # paraphrases: no gradient reaches the rows
     gen = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)
     emb = backbone.model.get_input_embeddings().weight
@@ -61,7 +68,9 @@ def train_adapter(
         )
         lm = MemoryLM(backbone, rows)
         pad = backbone.tokenizer.pad_token_id or 0
-        run = optimise(lambda b: batch_loss(lm, b, pad), encoded, [*lora, rows], opt, config, backbone.device, progress)
+        run = optimise(
+            lambda b: adaptation_loss(lm, rows, b, pad, fixed_rows), encoded, [*lora, rows], opt, config, backbone.device, progress
+        )
         state = {k: v.detach().to(torch.float32).cpu().clone() for k, v in get_peft_model_state_dict(peft_model).items()}
     finally:
         peft_model.unload()
@@ -70,6 +79,7 @@ def train_adapter(
     stats = {
         "tools": len(specs),
         "examples": len(examples),
+        "paraphrases": len(held),
         "epochs": config.epochs,
         "steps": run.steps,
         "seconds": round(run.seconds, 1),
@@ -80,6 +90,26 @@ def train_adapter(
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return state, stats
+
+
+def adaptation_loss(
+    lm: MemoryLM, rows: torch.Tensor, batch: Sequence[Encoded], pad_id: int, fixed_rows: set[int]
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The batch's loss, where examples whose ``id()`` is in ``fixed_rows`` see ``rows`` detached:
+    their gradient reaches the adapter only (the paraphrases of ``AdaptConfig.paraphrases``)."""
+    plain = [e for e in batch if id(e) not in fixed_rows]
+    if len(plain) == len(batch):
+        return batch_loss(lm, batch, pad_id)
+    # the same storage without a gradient (a Parameter, since a module may hold the rows as one)
+    lm.set_rows(torch.nn.Parameter(rows.detach(), requires_grad=False))
+    try:
+        held, _ = batch_loss(lm, [e for e in batch if id(e) in fixed_rows], pad_id)
+    finally:
+        lm.set_rows(rows)
+    if not plain:
+        return held, None
+    share = len(plain) / len(batch)
+    return share * batch_loss(lm, plain, pad_id)[0] + (1 - share) * held, None
 
 
 def adapt(

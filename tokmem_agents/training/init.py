@@ -18,17 +18,19 @@ def init_vectors(
 ) -> torch.Tensor:
     """Initial rows for new tools (see :class:`~tokmem_agents.config.BankConfig`); ``descriptions``
     (one per name) are read by the ``spec`` method."""
+    # random draws come from the CPU generator (a seed gives the same rows on every device) and move
+    # to the embedding's device; the table itself never leaves it
     emb = embedding.detach().to(torch.float32)
     n, d = len(names), emb.shape[1]
     mean = emb.mean(0)
     mean_norm = emb.norm(dim=1).mean()
     if method == "mean":
-        noise = torch.randn(n, d, generator=generator) * emb.std(0) * 0.02
+        noise = torch.randn(n, d, generator=generator).to(emb.device) * emb.std(0) * 0.02
         return mean.expand(n, d) + noise
     if method == "orthogonal":
         q = torch.empty(max(n, 1), d)
         torch.nn.init.orthogonal_(q, generator=generator)
-        q = q[:n]
+        q = q[:n].to(emb.device)
         return q / q.norm(dim=1, keepdim=True).clamp_min(1e-8) * mean_norm
     if method in ("name", "spec"):
         rows = []
@@ -39,5 +41,5 @@ def init_vectors(
             ids = tokenizer(words, add_special_tokens=False)["input_ids"]
             ids = [i for i in ids if i < emb.shape[0]] or [0]
             rows.append(emb[ids].mean(0))
-        return torch.stack(rows) if rows else torch.zeros(0, d)
+        return torch.stack(rows) if rows else torch.zeros(0, d, device=emb.device)
     raise ValueError(f"unknown init method {method!r}")

@@ -21,7 +21,8 @@ def batch_loss(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean loss over the batch's target tokens, and the per-example mean losses (detached)."""
     ids, mask = collate(batch, pad_id)
-    h, _ = lm.hidden(ids, attention_mask=mask)
+    dev = lm.embedding.base.weight.device  # collated on the CPU; the model may be elsewhere
+    h, _ = lm.hidden(ids.to(dev), attention_mask=mask.to(dev))
     t = target_positions(batch)
     # logits only where the loss needs them
     terms: list[torch.Tensor] = []
@@ -35,13 +36,14 @@ def batch_loss(
         v = lm.base_vocab
         terms.append(torch.logsumexp(logits, -1) - torch.logsumexp(logits[:, :v], -1))
         owners.extend(t.neg_rows)
-    per_token = torch.cat(terms).cpu()
+    per_token = torch.cat(terms)  # reduced where it was computed: no device round trip per step
     weights = torch.ones_like(per_token)
     if t.neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
         weights[len(t.rows) :] = no_tool_weight
-    own = torch.tensor(owners)
-    per_example = torch.zeros(len(batch)).index_add_(0, own, per_token.detach())
-    counts = torch.zeros(len(batch)).index_add_(0, own, torch.ones_like(per_token.detach()))
+    own = torch.tensor(owners, device=per_token.device)
+    zeros = torch.zeros(len(batch), device=per_token.device)
+    per_example = zeros.index_add(0, own, per_token.detach())
+    counts = zeros.index_add(0, own, torch.ones_like(per_token.detach()))
     return (per_token * weights).sum() / weights.sum(), per_example / counts.clamp_min(1)
 
 

@@ -13,14 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from ..bank.records import Example, load_jsonl
+from ..bank.records import Example, load_jsonl, query_key
 
 SHIPPED = Path(__file__).parent.parent / "data" / "negatives" / "notool.jsonl"
-
-
-def query_key(query: str) -> str:
-    """What makes two queries the same for negatives: case and surrounding whitespace ignored."""
-    return query.strip().lower()
 
 
 @lru_cache(maxsize=1)

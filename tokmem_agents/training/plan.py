@@ -8,12 +8,12 @@ import random
 from typing import Sequence
 
 from ..bank.memory import MemoryBank
-from ..bank.records import Example, check_examples, spec_examples
+from ..bank.records import Example, check_examples, query_key, spec_examples
 from ..bank.specs import ToolSpec, check_unique
 from ..config import TrainConfig
 from ..errors import SpecError
 from .augment import augment
-from .negatives import draw_negatives, query_key, shipped_negatives
+from .negatives import draw_negatives, shipped_negatives
 from .synthesis import synthesize_compositional
 
 

@@ -7,6 +7,7 @@ with renormalisation after every step, refuses diverged rows, and adds the new t
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from ..bank.memory import LearnedTool, MemoryBank
-from ..bank.records import Example
+from ..bank.records import Example, query_key
 from ..bank.specs import ToolSpec
 from ..config import TrainConfig
 from ..errors import BankError, SpecError, TrainingDivergedError
@@ -25,7 +26,6 @@ from .encoding import encode_example
 from .init import init_vectors
 from .loop import TrainProgress, optimise
 from .loss import batch_loss
-from .negatives import query_key
 from .plan import plan_examples
 
 
@@ -33,6 +33,8 @@ def _renormalise(rows: torch.Tensor, target_norm: torch.Tensor) -> None:
     with torch.no_grad():
         rows.mul_(target_norm / rows.norm(dim=1, keepdim=True).clamp_min(1e-8))
 
+
+log = logging.getLogger(__name__)
 
 @dataclass
 class TrainStats:
@@ -144,15 +146,17 @@ def learn(
         new_tools.append(LearnedTool(spec=s, stats=stats[s.name], examples=tuple(stored[: config.stored_examples_per_tool])))
     was_empty = not len(bank)
     bank.add(new_tools, new_in.detach().cpu(), None if new_out is None else new_out.detach().cpu())
+    learned_negatives = config.negative_share > 0 and any(not e.calls for e in examples)
     if was_empty:  # a threshold this low is only right for memory tokens that learned negatives
-        learned_negatives = config.negative_share > 0 and any(not e.calls for e in examples)
         bank.call_threshold = config.call_threshold if learned_negatives else None
-    called = {query_key(e.query) for e in extra if e.calls}
-    known = {n.query for n in bank.negatives}
-    fresh = [e for e in dict.fromkeys(e for e in extra if not e.calls) if e.query not in known]
-    kept = [e for e in (*fresh, *bank.negatives) if query_key(e.query) not in called]  # a query now called
-    if config.stored_negatives and (fresh or len(kept) != len(bank.negatives)):
-        bank.negatives = tuple(kept[: config.stored_negatives])
+    elif (bank.call_threshold is not None) != learned_negatives:
+        log.warning(
+            "the bank decides calls by %s, but %s were learned %s negatives; they may call too %s (learn them "
+            "with the bank's recipe, or start a new bank)",
+            "total memory probability" if bank.call_threshold is not None else "argmax", ", ".join(new_names),
+            "without" if bank.call_threshold is not None else "with", "often" if bank.call_threshold is not None else "rarely",
+        )
+    bank.remember_negatives(extra, {query_key(e.query) for e in extra if e.calls}, config.stored_negatives)
     return TrainStats(
         tools=new_names, examples=len(examples), steps=total, seconds=seconds, final_loss=loss_val, per_tool=stats,
         epochs=config.epochs,

@@ -24,7 +24,8 @@ the summary when nothing is generated.
 
 The package holds one job per module: :mod:`.messages` (what a query and a conversation are),
 :mod:`.tools` (bound tools and ``tool_choice`` to allowed tokens), :mod:`.shapes` (decoded calls to
-LangChain's shapes), :mod:`.runnable`, :mod:`.chat_model` and :mod:`.procedures`.
+LangChain's shapes), :mod:`.runnable`, :mod:`.chat_model`, :mod:`.served` (``ChatTokMemServed``: the
+same over an export a serving engine serves) and :mod:`.procedures`.
 
 Streaming hands out each call the moment its JSON closes (:meth:`TokMem.stream`). A call the decoder
 had to stop early (token budget, degenerate repetition, time budget) is never passed off as a
@@ -38,6 +39,7 @@ from __future__ import annotations
 from .chat_model import ChatTokMem
 from .procedures import procedure_tool, procedures_as_tools
 from .runnable import TokMemRunnable
+from .served import ChatTokMemServed
 from .tools import tool_name
 
-__all__ = ["ChatTokMem", "TokMemRunnable", "procedure_tool", "procedures_as_tools", "tool_name"]
+__all__ = ["ChatTokMem", "ChatTokMemServed", "TokMemRunnable", "procedure_tool", "procedures_as_tools", "tool_name"]
