@@ -19,8 +19,8 @@ from typing import Any
 from tokmem_agents.bank.records import Example, ToolCall
 from tokmem_agents.bank.specs import order_like_schema
 
-from .fields import _join, _phrase
-from .tools import _lead, _starts_with_value, _Tool
+from .fields import _join
+from .tools import _lead, _starts_with_value, _Tool, draw_arguments
 
 # Other verbs for each action: (imperative, past participle). None shares a verb with another action.
 VERBS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -116,24 +116,7 @@ def _article(action_article: str, obj: str) -> str:
 
 def render_paraphrase(tool: _Tool, rng: random.Random) -> tuple[str, dict[str, Any]]:
     """One query for ``tool`` that names its action and object in other words, and its arguments."""
-    chosen = [f for f in tool.fields if f.name in tool.required or rng.random() < 0.55]
-    args = {f.name: f.value(rng) for f in chosen}
-    kinds = [f.kind for f in chosen]
-    plain: list[str] = []
-    bools: list[str] = []
-    last: list[str] = []
-    order = list(chosen)
-    rng.shuffle(order)
-    for f in order:
-        text, must_last = _phrase(f, args[f.name], rng, bare_ok=kinds.count(f.kind) == 1 and len(chosen) <= 2)
-        if must_last and not last:
-            last.append(text)
-        elif must_last:
-            plain.append(f'{f.noun} "{args[f.name]}"')
-        elif f.kind == "bool":
-            bools.append(text)
-        else:
-            plain.append(text)
+    args, plain, bools, last = draw_arguments(tool, rng)
     phrases = plain + bools + last
     # both words changed most of the time; sometimes only one, as real queries do
     verb, part = rng.choice(VERBS[tool.action.key])

@@ -118,8 +118,9 @@ def _starts_with_value(query: str, args: dict[str, Any]) -> bool:
     return not first or first.isupper() or any(query[: len(s)].lower() == s.lower() for s in _string_values(args))
 
 
-def _render_single(tool: _Tool, rng: random.Random, inner: bool = False) -> tuple[str, dict[str, Any]]:
-    """One query and its arguments for ``tool`` (``inner``: it will be one part of a multi-call query)."""
+def draw_arguments(tool: _Tool, rng: random.Random) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
+    """Arguments for ``tool`` and their phrases: (arguments, plain phrases, boolean phrases, the
+    free text that must come last if any), in a shuffled order."""
     chosen = [f for f in tool.fields if f.name in tool.required or rng.random() < 0.55]
     args = {f.name: f.value(rng) for f in chosen}
     kinds = [f.kind for f in chosen]
@@ -138,6 +139,12 @@ def _render_single(tool: _Tool, rng: random.Random, inner: bool = False) -> tupl
             bools.append(text)
         else:
             plain.append(text)
+    return args, plain, bools, last
+
+
+def _render_single(tool: _Tool, rng: random.Random, inner: bool = False) -> tuple[str, dict[str, Any]]:
+    """One query and its arguments for ``tool`` (``inner``: it will be one part of a multi-call query)."""
+    args, plain, bools, last = draw_arguments(tool, rng)
     phrases = plain + bools + last
     verb, art, obj = tool.action.verb, tool.action.article, tool.obj[1]
     vp = f"{verb} {art} {obj}"

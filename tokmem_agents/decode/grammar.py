@@ -102,18 +102,19 @@ def _executor() -> llguidance.LLExecutor:
 
 
 def call_rules(
-    tools: Sequence[tuple[str, dict[str, Any], int]], ll: llguidance.LLTokenizer
+    tools: Sequence[tuple[str, dict[str, Any], int]], ll: llguidance.LLTokenizer, portable: bool = False
 ) -> tuple[str, list[str], dict[str, tuple[str, ...]]]:
     """The Lark rules of one call for ``tools`` given as ``(name, schema, memory token id)``:
     ``call: <[id_0]> args_0 | ...``, one ``args_i: %json {...}`` rule per tool (the training format's
     fixed whitespace), and tool name -> the reasons its schema is only partly enforced. Shared by
-    :class:`CallGrammar` and the export's whole-turn grammar, so both reach the same arguments."""
+    :class:`CallGrammar` and the export's whole-turn grammar, so both reach the same arguments
+    (``portable``: JSON options every llguidance >= 1.0 reads, see :func:`~.schemas.compile_schema`)."""
     rules, alternatives = [], []
     unenforced: dict[str, tuple[str, ...]] = {}
     for i, (name, schema, token_id) in enumerate(tools):
         check_literals(name, schema, ll)
         try:
-            text, relaxed = compile_schema(json.dumps(schema, sort_keys=False))
+            text, relaxed = compile_schema(json.dumps(schema, sort_keys=False), portable)
         except ValueError as e:
             raise SpecError(f"tool {name!r}: parameters: cannot be compiled to a token mask: {e}") from None
         if relaxed:

@@ -12,14 +12,20 @@ import llguidance
 
 from ..errors import SpecError
 
-#: llguidance JSON options that reproduce ``json.dumps(arguments)`` with default separators.
-JSON_FORMAT: dict[str, Any] = {
-    "whitespace_flexible": False,
-    "item_separator": ", ",
-    "key_separator": ": ",
-    # accept \uXXXX escapes of printable characters too (json.dumps with ensure_ascii=True).
-    "json_allow_general_unicode_escapes": True,
-}
+#: llguidance JSON options that reproduce ``json.dumps(arguments)`` with default separators, in the
+#: form every llguidance >= 1.0 reads (serving engines pin older releases than ours: vLLM 0.32, < 1.8).
+PORTABLE_JSON_FORMAT: dict[str, Any] = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
+
+
+def _json_format() -> dict[str, Any]:
+    """:data:`PORTABLE_JSON_FORMAT`, plus accepting ``\\uXXXX`` escapes of printable characters
+    (``json.dumps`` with ``ensure_ascii=True``) where the installed llguidance knows that option."""
+    wider = {**PORTABLE_JSON_FORMAT, "json_allow_general_unicode_escapes": True}
+    grammar = llguidance.LLMatcher.grammar_from_json_schema({"type": "string", "x-guidance": wider})
+    return wider if not llguidance.LLMatcher.validate_grammar_with_warnings(grammar)[0] else dict(PORTABLE_JSON_FORMAT)
+
+
+JSON_FORMAT: dict[str, Any] = _json_format()
 
 
 _VALUE_KEYS = frozenset({"const", "enum", "default", "examples"})
@@ -98,22 +104,24 @@ def _values(values: list[Any]) -> Iterator[str | int]:
 
 
 @functools.lru_cache(maxsize=1024)
-def compile_schema(schema_json: str) -> tuple[str, tuple[str, ...]]:
+def compile_schema(schema_json: str, portable: bool = False) -> tuple[str, tuple[str, ...]]:
     """Turn a tool schema (as JSON text) into the schema text inlined in the grammar.
 
     Returns ``(schema_text, unenforced)``: the schema closed with :func:`close_objects` and carrying
-    :data:`JSON_FORMAT`, and the reasons it had to be relaxed (empty when llguidance enforces it
-    fully). Tries strict mode, then llguidance's lenient mode (unsupported keywords ignored, oneOf
-    as anyOf), then lenient without ``pattern``. Raises :class:`ValueError` if none compiles.
+    :data:`JSON_FORMAT` (``portable``: :data:`PORTABLE_JSON_FORMAT`, for grammars another llguidance
+    reads), and the reasons it had to be relaxed (empty when llguidance enforces it fully). Tries
+    strict mode, then llguidance's lenient mode (unsupported keywords ignored, oneOf as anyOf), then
+    lenient without ``pattern``. Raises :class:`ValueError` if none compiles.
     """
+    fmt = PORTABLE_JSON_FORMAT if portable else JSON_FORMAT
     base = close_objects(json.loads(schema_json))
     if not isinstance(base, dict):
         raise ValueError(f"a tool schema must be a JSON object, got {type(base).__name__}")
     base.pop("x-guidance", None)
     attempts = [
-        ({**base, "x-guidance": JSON_FORMAT}, ()),
-        ({**base, "x-guidance": {**JSON_FORMAT, "lenient": True}}, ()),
-        ({**_strip_patterns(base), "x-guidance": {**JSON_FORMAT, "lenient": True}}, ("pattern not enforced",)),
+        ({**base, "x-guidance": fmt}, ()),
+        ({**base, "x-guidance": {**fmt, "lenient": True}}, ()),
+        ({**_strip_patterns(base), "x-guidance": {**fmt, "lenient": True}}, ("pattern not enforced",)),
     ]
     first_error = ""
     for schema, extra in attempts:

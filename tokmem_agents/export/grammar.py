@@ -33,7 +33,7 @@ def turn_grammar(tools: Sequence[tuple[str, dict[str, Any], int]], ll: llguidanc
     ``ll``: a grammar llguidance would reject is a :class:`SpecError` here, not at serving time."""
     if not tools:
         raise SpecError("an export needs at least one tool")
-    call, rules, _ = call_rules(tools, ll)
+    call, rules, _ = call_rules(tools, ll, portable=True)  # serving engines pin older llguidance releases
     lark = "\n".join([f"start: TEXT | call{{1,{max_calls}}}", TEXT_RULE, call, *rules]) + "\n"
     matcher = llguidance.LLMatcher(ll, lark, log_level=0)
     if matcher.is_error():
