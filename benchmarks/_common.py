@@ -59,7 +59,8 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def _version(dist: str) -> str | None:
+def package_version(dist: str) -> str | None:
+    """The installed version of distribution ``dist``, or None."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -90,7 +91,7 @@ def machine_info() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "python": platform.python_version(),
-        "versions": {d: _version(d) for d in ("torch", "transformers", "peft", "llguidance", "tokmem-agents")},
+        "versions": {d: package_version(d) for d in ("torch", "transformers", "peft", "llguidance", "tokmem-agents")},
     }
 
 
@@ -629,3 +630,23 @@ def render_generalisation(res: Mapping[str, Any]) -> str:
     lines += ["", f"Targets (issue 20): tool accuracy >= {t['tool_accuracy']}, full EM >= {t['full_em']}, "
               f"false calls <= {t['false_call_rate']} with recall >= {t['tool_recall']}.", ""]
     return "\n".join(lines)
+
+
+def render_serving(res: Mapping[str, Any]) -> str:
+    """serving.py's results: queries/s, latency and exact calls of each decoder at each batch size."""
+    rows = [[r["decoder"], r["batch"], f"{r['queries_per_s']:.2f}", f"{r['mean_latency_s']:.2f}", f3(r["exact"])] for r in res["rows"]]
+    by = {(r["decoder"], r["batch"]): r["queries_per_s"] for r in res["rows"]}
+    ratios = [f"batch {b}: {by[('vllm-cpu', b)] / by[('in-process', b)]:.1f}x" for d, b in by if d == "in-process" and ("vllm-cpu", b) in by]
+    lines = [
+        f"Backbone `{res['model']}`" + (f" + adapter `{res['adapter']}`" if res.get("adapter") else "")
+        + f", weights {res['settings']['dtype']}, {res['queries']} queries of `tools/eval`, {res['date']}. Both greedy, copy bias 0, "
+        "the argmax call rule; vLLM's offline `LLM` on the exported checkpoint under `tools.lark` (guidance backend). "
+        "Latency is the wall time of the batch a query was in.",
+        "",
+        md_table(["decoder", "batch", "queries/s", "mean latency s", "exact calls"], rows),
+        "",
+        "vLLM / in-process queries per second: " + ", ".join(ratios) + ".",
+        "",
+    ]
+    return "\n".join(lines)
+

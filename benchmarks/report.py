@@ -1,5 +1,5 @@
 """Assemble ``benchmarks/RESULTS.md`` from the JSON results of compare.py, scaling.py, synthesis.py,
-generalisation.py and forgetting.py.
+generalisation.py, forgetting.py and serving.py.
 
     python benchmarks/report.py [--results benchmarks/results] [--out benchmarks/RESULTS.md]
 
@@ -29,6 +29,13 @@ SECTIONS: dict[str, tuple[str, Callable[[Mapping[str, Any]], str], str]] = {
         "exactly the examples TokMem trains on, with the same epochs and batch size). ICL/RAG decode "
         "without a schema constraint (constrained decoding for them is not implemented); TokMem is shown "
         "with and without its constraint.",
+    ),
+    "serving": (
+        "Serving: the in-process decoder vs vLLM",
+        C.render_serving,
+        "The shipped catalog bank, in process and exported to a standard checkpoint served by vLLM's CPU "
+        "build, timed in one run on this machine (`benchmarks/serving.py`, in the environment "
+        "`scripts/vllm_check.sh` makes).",
     ),
     "scaling": (
         "Scaling with the number of learned tools",

@@ -9,7 +9,7 @@ import typer
 
 from tokmem_agents.config import AdaptConfig
 
-from .common import DebugOpt, ModelOpt, VerboseOpt, errors, out, resolve_globals, training_progress
+from .common import DebugOpt, DeviceOpt, DtypeOpt, ModelOpt, VerboseOpt, errors, out, resolve_globals, training_progress
 
 _DEFAULTS = AdaptConfig()
 
@@ -59,6 +59,8 @@ def adapt_command(
         int, typer.Option("--negatives", min=0, metavar="N", help="No-tool queries added from the shipped negatives corpus.")
     ] = _DEFAULTS.negatives,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -69,7 +71,7 @@ def adapt_command(
     is saved under $TOKMEM_HOME/models/adapters/ID; banks learned on it record ID and refuse to load
     on another adapter. CPU runs are not bit-reproducible, so a rerun gives a new ID.
     """
-    g = resolve_globals(ctx, None, model, debug, verbose)
+    g = resolve_globals(ctx, None, model, debug, verbose, device=device, dtype=dtype)
     with errors(g, interrupted="interrupted; no adapter was saved"):
         from tokmem_agents.training.adapt import adapt
         from tokmem_agents.training.corpus import load_corpus
@@ -86,7 +88,7 @@ def adapt_command(
         if max_tools is not None:
             aux = aux.subset(max_tools)
         with out.status("loading the model..."):
-            backbone = load_backbone(g.model, adapter=None, verbose=g.verbose or g.debug)
+            backbone = load_backbone(g.model, adapter=None, device=g.device, dtype=g.dtype, verbose=g.verbose or g.debug)
         with training_progress("adapting") as update:
             adapter = adapt(backbone, aux, config, update)
         s = adapter.stats

@@ -17,6 +17,8 @@ from .export import export_model_command
 from .call import call
 from .chat import chat
 from .common import (
+    DeviceOpt,
+    DtypeOpt,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     Abort,
@@ -49,9 +51,10 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, debug: DebugOpt = False, verbose: VerboseOpt = False) -> None:
+def _root(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, device: DeviceOpt = None,
+    dtype: DtypeOpt = None, debug: DebugOpt = False, verbose: VerboseOpt = False) -> None:
     """Global options given before the command apply to it (the command's own options win)."""
-    resolve_globals(ctx, bank, model, debug, verbose)
+    resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
 
 
 app.command("learn-tool")(learn_tool)

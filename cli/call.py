@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .common import (
+    DeviceOpt,
+    DtypeOpt,
     BankOpt,
     CallThresholdOpt,
     CopyBiasOpt,
@@ -123,6 +125,8 @@ def call(
     call_threshold: CallThresholdOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -133,7 +137,7 @@ def call(
     --time-budget), are reported and never run; so is the limit that stopped decoding. With --execute,
     exits 1 when a procedure fails.
     """
-    g = resolve_globals(ctx, bank, model, debug, verbose)
+    g = resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
     with errors(g):
         config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias, decision, call_threshold)
         tm = open_tokmem(g)

@@ -9,6 +9,8 @@ import typer
 
 from .call import describe_procedure, describe_result
 from .common import (
+    DeviceOpt,
+    DtypeOpt,
     BankOpt,
     CallThresholdOpt,
     CopyBiasOpt,
@@ -166,6 +168,8 @@ def chat(
     call_threshold: CallThresholdOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -176,7 +180,7 @@ def chat(
     Calls cut at a decoding limit (--max-tokens-per-call, --time-budget) are shown as truncated, never run.
     Arrow keys recall history. /tools, /help, /quit; Ctrl-D or Ctrl-C leave.
     """
-    g = resolve_globals(ctx, bank, model, debug, verbose)
+    g = resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
     with errors(g):
         config = decode_config(no_constrain, max_calls, max_tokens_per_call, time_budget, copy_bias, decision, call_threshold)
         try:

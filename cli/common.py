@@ -75,6 +75,34 @@ AdapterOpt = Annotated[
         "[default: the one the bank was learned on, else the model's shipped adapter if any]",
     ),
 ]
+DeviceOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--device",
+        metavar="cpu|cuda[:N]|mps",
+        show_default=False,
+        help="Where the backbone runs. [default: cuda if present, else mps, else cpu]",
+    ),
+]
+
+
+class Dtype(str, Enum):
+    """Weight dtypes of ``--dtype``."""
+
+    fp32 = "fp32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+
+
+DtypeOpt = Annotated[
+    Optional[Dtype],
+    typer.Option(
+        "--dtype",
+        show_default=False,
+        help="Dtype of the backbone's weights (bf16 halves memory on a GPU). A bank learned at another dtype "
+        "of the same weights loads with a warning. [default: the bank's, else fp32]",
+    ),
+]
 DebugOpt = Annotated[
     bool,
     typer.Option("--debug", metavar="", show_default=False, help="Show full tracebacks and every log line (also: TOKMEM_DEBUG=1)."),
@@ -205,15 +233,25 @@ class Globals:
     model: str | None
     debug: bool
     verbose: bool = False
+    device: str | None = None
+    dtype: str | None = None
 
 
 _META_KEY = "tokmem_agents.cli.globals"
 
 
 def resolve_globals(
-    ctx: typer.Context | None, bank: Path | None, model: str | None, debug: bool, verbose: bool = False
+    ctx: typer.Context | None,
+    bank: Path | None,
+    model: str | None,
+    debug: bool,
+    verbose: bool = False,
+    *,
+    device: str | None = None,
+    dtype: "Dtype | str | None" = None,
 ) -> Globals:
-    """Merge a command's own ``--bank/--model/--debug/--verbose`` with those given before the command name.
+    """Merge a command's own ``--bank/--model/--device/--dtype/--debug/--verbose`` with those given
+    before the command name.
 
     The merged values are kept in ``ctx.meta`` (shared by the whole context chain) for subcommands.
     """
@@ -225,6 +263,8 @@ def resolve_globals(
         model if model is not None else parent.model,
         debug or parent.debug or env_debug,
         verbose or parent.verbose,
+        device if device is not None else parent.device,
+        (dtype.value if isinstance(dtype, Dtype) else dtype) if dtype is not None else parent.dtype,
     )
     setup_logging(g.debug, g.verbose)
     if ctx is not None:
@@ -347,7 +387,8 @@ def open_tokmem(
     with err.status("loading the model...", spinner="dots"):
         return TokMem.at(
             location, bank, model if model is not None else g.model,
-            adapter=adapter if adapter is not None else "auto", verbose=g.verbose or g.debug,
+            adapter=adapter if adapter is not None else "auto", device=g.device, dtype=g.dtype,
+            verbose=g.verbose or g.debug,
         )
 
 

@@ -11,6 +11,8 @@ import typer
 from rich.table import Table
 
 from .common import (
+    DeviceOpt,
+    DtypeOpt,
     EXIT_USAGE,
     BankOpt,
     CallThresholdOpt,
@@ -132,6 +134,8 @@ def eval_command(
     ] = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -141,7 +145,7 @@ def eval_command(
     The decoding limits (--max-calls, --max-tokens-per-call, --time-budget) and --copy-bias apply to tokmem; its
     time budget is per batch of queries, and calls cut at a limit count in "calls truncated".
     """
-    g = resolve_globals(ctx, bank, model, debug, verbose)
+    g = resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
     name = method.value
     limits = {"--max-calls": max_calls, "--max-tokens-per-call": max_tokens_per_call, "--time-budget": time_budget,
               "--copy-bias": copy_bias, "--decision": decision, "--call-threshold": call_threshold}

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import BankOpt, DebugOpt, ModelOpt, VerboseOpt, err, errors, open_tokmem, out, print_json, resolve_globals
+from .common import BankOpt, DebugOpt, DeviceOpt, DtypeOpt, ModelOpt, VerboseOpt, err, errors, open_tokmem, out, print_json, resolve_globals
 
 
 def export_model_command(
@@ -16,6 +16,8 @@ def export_model_command(
     as_json: Annotated[bool, typer.Option("--json", metavar="", help="Print the manifest (tokmem.json) as JSON.")] = False,
     bank: BankOpt = None,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -28,7 +30,7 @@ def export_model_command(
     structured output, e.g. `vllm serve OUT --structured-outputs-config.backend guidance`.
     Refuses (exit 2) when OUT exists and is not empty; writes atomically.
     """
-    g = resolve_globals(ctx, bank, model, debug, verbose)
+    g = resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
     with errors(g):
         from tokmem_agents.errors import ExportError
         from tokmem_agents.export import GRAMMAR_FILE

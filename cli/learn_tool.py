@@ -12,6 +12,8 @@ from rich.table import Table
 from tokmem_agents.config import SYNTHESIZE_PER_NEW_TOOL, TrainConfig
 
 from .common import (
+    DeviceOpt,
+    DtypeOpt,
     AdapterOpt,
     BankOpt,
     DebugOpt,
@@ -157,6 +159,8 @@ def learn_tool(
     adapter: AdapterOpt = None,
     bank: BankOpt = None,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -166,7 +170,7 @@ def learn_tool(
     nothing is trained and nothing is written. Tools already in the bank are skipped unless
     --retrain is given. The bank is saved atomically; Ctrl-C leaves it unchanged.
     """
-    g = resolve_globals(ctx, bank, model, debug, verbose)
+    g = resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
     with errors(g, interrupted="interrupted; the bank was left unchanged"):
         location = bank_location(g)
         existing = location.load()

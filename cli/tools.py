@@ -14,6 +14,8 @@ import typer
 from rich.table import Table
 
 from .common import (
+    DeviceOpt,
+    DtypeOpt,
     BankOpt,
     DebugOpt,
     Globals,
@@ -42,9 +44,10 @@ app = typer.Typer(
 
 
 @app.callback()
-def _group(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, debug: DebugOpt = False, verbose: VerboseOpt = False) -> None:
+def _group(ctx: typer.Context, bank: BankOpt = None, model: ModelOpt = None, device: DeviceOpt = None,
+    dtype: DtypeOpt = None, debug: DebugOpt = False, verbose: VerboseOpt = False) -> None:
     """List, show, forget, export and import the learned tools of a bank."""
-    resolve_globals(ctx, bank, model, debug, verbose)
+    resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
 
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", show_default=False, help="Tool name.")]
@@ -180,6 +183,8 @@ def import_(
     replace: Annotated[bool, typer.Option("--replace", metavar="", help="Replace a tool of the same name already in the bank.")] = False,
     bank: BankOpt = None,
     model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
     debug: DebugOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -191,12 +196,12 @@ def import_(
     from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.errors import BackboneMismatchError
 
-    g = resolve_globals(ctx, bank, model, debug, verbose)
+    g = resolve_globals(ctx, bank, model, debug, verbose, device=device, dtype=dtype)
     with errors(g):
         tool, fp, _, _ = MemoryBank.read_tool_file(file)
         location = bank_location(g)
         existing = location.load()
-        if existing is not None and not existing.fingerprint.same_weights(fp):
+        if existing is not None and not existing.fingerprint.same_weights_at_some_precision(fp):
             raise BackboneMismatchError(
                 f"refused: {file} ({tool.name}) was learned on backbone {fp.model_id} (hidden {fp.hidden_size}), "
                 f"but the bank {location.target} is on backbone {existing.fingerprint.model_id} "

@@ -33,12 +33,14 @@ from .training.trainer import TrainStats, learn
 from .model.backbone import Backbone, load_backbone
 
 if TYPE_CHECKING:
+    import torch
+
     from .export import ExportManifest
 
 log = logging.getLogger(__name__)
 
 _SHARED_LOCK = threading.Lock()
-_SHARED: dict[tuple[str, str | None], tuple[Any, "TokMem"]] = {}
+_SHARED: dict[tuple[str, str | None, str, str], tuple[Any, "TokMem"]] = {}
 
 
 class TokMem:
@@ -62,6 +64,8 @@ class TokMem:
         config: BankConfig | None = None,
         use_shipped: bool = True,
         adapter: str | None = "auto",
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
         verbose: bool = False,
     ) -> "TokMem":
         """Open the bank at ``path`` (default ``$TOKMEM_HOME/banks/default``), or start an empty one.
@@ -69,11 +73,15 @@ class TokMem:
         The backbone (and its adapter) is the one the bank remembers unless ``model``/``adapter`` is
         given (then it must match). A new bank starts on ``model`` with ``adapter`` (``"auto"``: the
         model's default adapter, see :func:`~tokmem_agents.model.backbone.load_backbone`) and ``config``.
+        ``device`` (None: CUDA, else MPS, else CPU) and ``dtype`` (``fp32``/``bf16``/``fp16``; None: the
+        dtype the bank was learned at, float32 for a new bank) place the backbone.
         When the default bank does not exist yet, the bank shipped with the package is used (it is
         copied into ``TOKMEM_HOME`` on the first write).
         """
         location = BankLocation.resolve(path, use_shipped=use_shipped)
-        return cls.at(location, location.load(), model, config=config, adapter=adapter, verbose=verbose)
+        return cls.at(
+            location, location.load(), model, config=config, adapter=adapter, device=device, dtype=dtype, verbose=verbose
+        )
 
     @classmethod
     def at(
@@ -84,26 +92,38 @@ class TokMem:
         *,
         config: BankConfig | None = None,
         adapter: str | None = "auto",
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
         verbose: bool = False,
     ) -> "TokMem":
         """The bank already read from ``location`` (None: a new one) on its backbone, as :meth:`open`
         does it; lets a caller that validated input against the bank open it without reading it again."""
         model, adapter = recorded_backbone(bank.fingerprint if bank is not None else None, model, adapter)
-        backbone = load_backbone(model, adapter=adapter, verbose=verbose)
+        if dtype is None and bank is not None:
+            dtype = bank.fingerprint.dtype
+        backbone = load_backbone(model, adapter=adapter, device=device, dtype=dtype, verbose=verbose)
         return cls(backbone, bank if bank is not None else MemoryBank(backbone.fingerprint, config or BankConfig()), location.target)
 
     @classmethod
-    def shared(cls, path: str | Path | None = None, model: str | None = None) -> "TokMem":
-        """The process-wide :class:`TokMem` of the bank at ``path`` on ``model``: opened once, and
-        opened again when the bank changed on disk since (a tool learned by the CLI, say)."""
+    def shared(
+        cls,
+        path: str | Path | None = None,
+        model: str | None = None,
+        *,
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
+    ) -> "TokMem":
+        """The process-wide :class:`TokMem` of the bank at ``path`` on ``model`` (and ``device``/``dtype``,
+        as :meth:`open`): opened once, and opened again when the bank changed on disk since (a tool
+        learned by the CLI, say)."""
         location = BankLocation.resolve(path)
-        key = (str(location.target.resolve()), model)
+        key = (str(location.target.resolve()), model, str(device), str(dtype))
         stamp = location.stamp()
         with _SHARED_LOCK:
             cached = _SHARED.get(key)
             if cached is not None and cached[0] == stamp:
                 return cached[1]
-            tm = cls.at(location, location.load(), model)
+            tm = cls.at(location, location.load(), model, device=device, dtype=dtype)
             _SHARED[key] = (stamp, tm)
             return tm
 

@@ -4,37 +4,46 @@ Every example in ``tools.json`` names its action with the action's one verb and 
 object's one phrase ("archive the kiln load ..."), so a memory token can route on those words alone.
 Users do not write like that. The queries made here use other verbs and other names for the object
 (``VERBS``, ``OBJECTS``) in sentence frames the examples never use (``_FRAMES``), with the same
-argument phrasings as the examples.
+argument phrasings as the examples - except that no word naming the object comes twice: an argument
+whose phrasing names the object by its own word ("sensor SNS-123" for a sensor called a probe) is
+worded otherwise, and the object takes a name none of whose words the arguments or the verb use
+(``render_paraphrase``).
 
 Adaptation trains on them with the memory rows held fixed (``AdaptConfig.paraphrases``): the rows
 learn from the plain examples only, and the adapter alone must carry these queries to them - the
 skill a user's tool needs when its few examples share one wording and its users do not.
+
+They ship as ``tokmem_agents/data/auxiliary/paraphrases.jsonl`` with the rest of the corpus
+(``generate_corpus``; rewrite with ``python scripts/make_auxiliary_corpus.py``).
 """
 
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Callable
 from typing import Any
 
 from tokmem_agents.bank.records import Example, ToolCall
 from tokmem_agents.bank.specs import order_like_schema
 
-from .fields import _join
-from .tools import _lead, _starts_with_value, _Tool, draw_arguments
+from .fields import Field, _join, _phrase
+from .tools import _lead, _starts_with_value, _string_values, _Tool, draw_arguments
 
-# Other verbs for each action: (imperative, past participle). None shares a verb with another action.
+# Other verbs for each action: (imperative, past participle). None shares a verb with another action,
+# nor a word with an object's other name (``OBJECTS``).
 VERBS: dict[str, tuple[tuple[str, str], ...]] = {
-    "register": (("add", "added"), ("create", "created"), ("enter", "entered"), ("put in", "put in")),
+    "register": (("add", "added"), ("create", "created"), ("enter", "entered"), ("set up", "set up")),
     "lookup": (("find", "found"), ("pull up", "pulled up"), ("fetch", "fetched"), ("retrieve", "retrieved")),
     "update": (("change", "changed"), ("edit", "edited"), ("modify", "modified"), ("amend", "amended")),
     "cancel": (("call off", "called off"), ("scrap", "scrapped"), ("void", "voided"), ("drop", "dropped")),
     "archive": (("file away", "filed away"), ("shelve", "shelved"), ("put into storage", "put into storage")),
-    "flag": (("mark", "marked"), ("highlight", "highlighted"), ("raise a concern about", "raised as a concern")),
+    "flag": (("mark", "marked"), ("highlight", "highlighted"), ("report", "reported")),
     "assign": (("allocate", "allocated"), ("hand over", "handed over"), ("delegate", "delegated")),
     "schedule": (("book", "booked"), ("plan", "planned"), ("arrange", "arranged"), ("slot in", "slotted in")),
     "log": (("record", "recorded"), ("note down", "noted down"), ("jot down", "jotted down"), ("write up", "written up")),
     "export": (("download", "downloaded"), ("extract", "extracted"), ("dump", "dumped")),
-    "review": (("go over", "gone over"), ("look over", "looked over"), ("evaluate", "evaluated")),
+    "review": (("check over", "checked over"), ("look over", "looked over"), ("evaluate", "evaluated")),
     "tag": (("label", "labelled"), ("categorize", "categorized")),
     "move": (("relocate", "relocated"), ("transfer", "transferred"), ("shift", "shifted")),
     "share": (("send", "sent"), ("pass along", "passed along"), ("forward", "forwarded")),
@@ -44,94 +53,200 @@ VERBS: dict[str, tuple[tuple[str, str], ...]] = {
     "restore": (("bring back", "brought back"), ("recover", "recovered"), ("reinstate", "reinstated")),
 }
 
-# Other names for each object (by its name word); none is another object's phrase.
+# Where "it" goes in a separable phrasal verb ("call it off", never "call off it"); other verbs put it last
+# ("sign off on it", "evaluate it").
+_WITH_IT = {
+    "set up": "set it up", "look up": "look it up", "pull up": "pull it up", "call off": "call it off",
+    "file away": "file it away", "put into storage": "put it into storage", "hand over": "hand it over",
+    "slot in": "slot it in", "note down": "note it down", "jot down": "jot it down", "write up": "write it up",
+    "check over": "check it over", "look over": "look it over", "pass along": "pass it along",
+    "bring back": "bring it back",
+}
+
+# Other names for each object (by its name word); none is another object's phrase. No name shares a
+# word with the argument phrasings of its domain (nouns, phrasings, boolean phrases), with another
+# object of its domain (its label's words aside: "parking") or with any verb above: a query that
+# names the object with it then says each of its words once ("copy the shelf bin, bin BIN-3440"
+# made the span of the bin code ambiguous, "record a record" is no English).
 OBJECTS: dict[str, tuple[str, ...]] = {
-    "truck": ("lorry", "delivery vehicle"), "route": ("delivery run", "drop-off round"),
-    "shipment": ("consignment", "freight load"),
+    "truck": ("lorry", "van"), "route": ("delivery run", "itinerary"),
+    "shipment": ("consignment", "cargo"),
     "reagent": ("chemical", "lab chemical"), "sample": ("specimen", "test specimen"),
-    "freezer_slot": ("cold storage spot", "freezer position"),
-    "album": ("record", "LP"), "track": ("song", "tune"), "playlist": ("mix", "song list"),
-    "plot": ("bed", "vegetable patch"), "seedling": ("tray of seedlings", "starter tray"),
-    "watering_plan": ("irrigation plan", "watering routine"),
-    "observation": ("sighting", "night log"), "target": ("object to observe", "sky target"),
-    "session": ("scope slot", "stargazing session"),
-    "recipe": ("dish instructions", "cooking card"), "meal_plan": ("weekly menu", "menu plan"),
+    "freezer_slot": ("freezer position", "rack position"),
+    "album": ("LP", "disc"), "track": ("song", "tune"), "playlist": ("mix", "song list"),
+    "plot": ("vegetable patch", "allotment"), "seedling": ("tray of seedlings", "starter tray"),
+    "watering_plan": ("irrigation routine", "watering routine"),
+    "observation": ("sighting", "viewing entry"), "target": ("object to observe", "celestial object"),
+    "session": ("scope time", "stargazing session"),
+    "recipe": ("cooking instructions", "cooking card"), "meal_plan": ("weekly menu", "meal rota"),
     "pantry_item": ("cupboard item", "store cupboard entry"),
-    "workout": ("training session", "exercise session"), "personal_record": ("PR", "best lift"),
-    "membership": ("gym pass", "club membership"),
-    "loan": ("borrowed book", "checkout"), "hold": ("reservation", "book request"),
-    "reader_card": ("library card", "borrower card"),
-    "incident": ("outage report", "IT problem"), "service_request": ("IT request", "support request"),
+    "workout": ("training", "gym visit"), "personal_record": ("PR", "best lift"),
+    "membership": ("gym card", "club membership"),
+    "loan": ("borrowing", "checkout"), "hold": ("reservation", "waitlist spot"),
+    "reader_card": ("borrower account", "lending account"),
+    "incident": ("outage", "IT problem"), "service_request": ("IT request", "support request"),
     "laptop": ("notebook computer", "work computer"),
-    "permit": ("parking pass", "car pass"), "space": ("parking spot", "bay"),
+    "permit": ("parking licence", "windscreen sticker"), "space": ("parking spot", "bay"),
     "violation": ("parking ticket", "parking fine"),
-    "appointment": ("vet visit", "clinic booking"), "patient": ("animal's file", "pet's chart"),
+    "appointment": ("consultation", "clinic booking"), "patient": ("animal's chart", "medical history"),
     "vaccination": ("jab", "shot"),
-    "sensor": ("probe", "detector"), "calibration": ("sensor tuning", "recalibration"),
+    "sensor": ("probe", "detector"), "calibration": ("tuning", "recalibration"),
     "alert_rule": ("alarm rule", "notification rule"),
-    "bookmark": ("saved link", "saved page"), "collection": ("link folder", "folder of links"),
+    "bookmark": ("saved page", "favourite"), "collection": ("folder", "topic folder"),
     "reading_queue": ("read-later list", "to-read list"),
-    "episode": ("show episode", "podcast"), "subscription": ("feed", "followed show"),
+    "episode": ("podcast", "instalment"), "subscription": ("channel", "followed podcast"),
     "clip": ("sound bite", "snippet"),
-    "bin": ("shelf bin", "storage slot"), "pallet": ("skid", "loaded skid"),
+    "bin": ("tote", "cubby"), "pallet": ("skid", "loaded skid"),
     "pick_order": ("picking list", "order to pick"),
-    "tank": ("aquarium", "fish tank"), "water_test": ("water check", "water reading"),
-    "feeding": ("feeding plan", "fish feeding routine"),
-    "bike": ("bicycle", "cycle"), "dock": ("bike rack", "bike station"), "rental": ("bike hire", "ride"),
-    "harvest": ("grape picking", "crop"), "barrel": ("cask", "wine cask"), "tasting": ("wine tasting", "sampling session"),
-    "artifact": ("museum piece", "object in the collection"), "exhibit": ("display", "exhibition"),
+    "tank": ("aquarium", "fishbowl"), "water_test": ("parameter reading", "kit result"),
+    "feeding": ("feeding routine", "meal times"),
+    "bike": ("bicycle", "cycle"), "dock": ("rack", "pickup point"), "rental": ("ride", "trip"),
+    "harvest": ("vintage", "crop"), "barrel": ("cask", "wine cask"), "tasting": ("sampling session", "wine flight"),
+    "artifact": ("museum piece", "object in the collection"), "exhibit": ("exhibition", "showcase"),
     "restoration": ("conservation job", "repair job"),
-    "room": ("guest room", "suite"), "linen_order": ("sheets order", "towel order"),
-    "inspection": ("room check", "housekeeping check"),
+    "room": ("suite", "bedroom"), "linen_order": ("sheets order", "towel order"),
+    "inspection": ("walkthrough", "housekeeping round"),
     "match": ("game", "chess game"), "tournament": ("championship", "chess event"),
     "player": ("member profile", "player's account"),
-    "hive": ("colony", "beehive"), "honey_batch": ("honey lot", "batch of honey"),
-    "queen": ("queen bee entry", "colony queen"),
-    "berth": ("mooring", "slip"), "vessel": ("boat registration", "boat record"),
+    "hive": ("colony", "beehive"), "honey_batch": ("extraction run", "bottling lot"),
+    "queen": ("brood mother", "mother bee"),
+    "berth": ("mooring", "slip"), "vessel": ("hull registration", "craft listing"),
     "fuel_order": ("diesel order", "refuelling order"),
-    "campsite": ("pitch", "tent site"), "firewood_order": ("log delivery", "wood order"),
+    "campsite": ("pitch", "camping spot"), "firewood_order": ("wood order", "kindling delivery"),
     "ranger_patrol": ("patrol round", "ranger walk"),
-    "kiln_load": ("firing batch", "kiln firing"), "glaze": ("glaze formula", "glaze mix"),
-    "class_slot": ("lesson slot", "pottery lesson"),
+    "kiln_load": ("kiln batch", "bisque batch"), "glaze": ("finish formula", "colour recipe"),
+    "class_slot": ("wheel lesson", "pottery lesson"),
     "rehearsal": ("practice session", "choir practice"), "score": ("sheet music", "music sheet"),
     "singer": ("chorister", "choir member"),
 }
 
 # Sentence frames none of the examples' templates use. VP: verb, article, object; V/O/PART: the verb,
-# the object and the participle on their own; ARGS: the argument phrases with their lead.
+# the object and the participle on their own; IT: the verb with "it" as its object; ARGS: the
+# argument phrases with their lead.
 _FRAMES = (
     "{VP}{ARGS}", "{VP}{ARGS}.", "It would help me if you would {VP}{ARGS}.", "Any chance you could {VP}{ARGS}?",
     "Can the {O} be {PART}{ARGS}?", "The {O} needs to be {PART}{ARGS}.", "We should {VP}{ARGS}.",
     "Make sure to {VP}{ARGS}.", "Help me {VP}{ARGS}.", "{V} {O}{ARGS}", "Get the {O} {PART}{ARGS}.",
     "Need you to {VP}{ARGS}.", "Right, {VP}{ARGS}.", "My manager asked me to {VP}{ARGS}.",
-    "{O} - {V} it{ARGS}", "Would it be possible for you to {VP}{ARGS}?",
+    "{O} - {IT}{ARGS}", "Would it be possible for you to {VP}{ARGS}?",
 )
+
+# Words that name nothing: left out when object names and argument phrases are compared.
+_STOPWORDS = frozenset(
+    {"a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "with", "and", "or", "it", "its", "is", "be", "as", "new"}
+)
+_TRIES = 8
+
+
+def words(text: str) -> set[str]:
+    """The content words of ``text``, lower case (hyphens and apostrophes split words: "read-later")."""
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1 and w not in _STOPWORDS}
+
+
+def own_words(tool: _Tool) -> set[str]:
+    """The words the examples name ``tool``'s object with (its phrase and its name word), less the
+    words of its action's verb ("schedule" in "feeding schedule"), which a paraphrase may use."""
+    return (words(tool.obj[1]) | words(tool.obj[0].replace("_", " "))) - words(tool.action.verb)
+
+
+def outside_values(text: str, arguments: Any) -> str:
+    """``text`` without the argument values in it (their own words are theirs: "Living room tank")."""
+    for s in sorted(_string_values(arguments), key=len, reverse=True):
+        text = text.replace(s, " ")
+    return text
+
+
+# How a paraphrase mentions an argument when every one of its phrasings names the object ("sensor
+# SNS-123" for a sensor called a probe): without the noun.
+_NEUTRAL = {
+    "id": ("ID {v}", "with ID {v}", "number {v}"), "date": ("on {v}", "dated {v}"), "time": ("at {v}",),
+    "person": ("for {v}",), "city": ("in {v}",), "email": ("at {v}",), "url": ("at {v}",), "path": ("at {v}",),
+    "pick": ("named {v}", "called {v}"), "enum": ("as {v}",), "int": ("number {v}",), "num": ("number {v}",),
+}
+
+
+def _neutral_phrase(f: Field, v: Any, rng: random.Random) -> str:
+    if f.kind == "quote":
+        return f'saying "{v}"'
+    if f.kind in ("strs", "nums"):
+        return f"with {_join([str(x) for x in v])}"
+    if f.kind == "object":
+        return "with " + _join([f"{s.noun} {v[s.name]}" for s in f.sub])
+    if f.kind in ("int", "num") and f.unit:
+        return f"{v} {f.unit}"
+    return rng.choice(_NEUTRAL.get(f.kind, ("{v}",))).replace("{v}", str(v))
+
+
+def _phrasing_without(avoid: set[str]) -> Callable[..., tuple[str, bool]]:
+    """``fields._phrase``, drawn again while the phrase names the object by one of the words ``avoid``
+    (outside the value), then without the argument's noun."""
+
+    def phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, bool]:
+        text, must_last = _phrase(f, v, rng, bare_ok)
+        for _ in range(_TRIES):
+            if not words(outside_values(text, v)) & avoid:
+                return text, must_last
+            text, must_last = _phrase(f, v, rng, bare_ok)
+        if f.kind == "bool":  # a boolean is its verb phrase; there is no other way to say it
+            return text, must_last
+        return _neutral_phrase(f, v, rng), False
+
+    return phrase
 
 
 def _article(action_article: str, obj: str) -> str:
-    if action_article == "a" and obj[:1].lower() in "aeiou":
+    first = obj.split(" ", 1)[0]
+    vowel = first[:1].lower() in "aeiou" or (first.isupper() and first[:1] in "AEFHILMNORSX")  # "an IT problem"
+    if action_article == "a" and vowel:
         return "an"
     return action_article
 
 
+def _lead_in(phrases: list[str], bools: list[str], rng: random.Random) -> str:
+    """``tools._lead``, but "as shared" and "named X" follow the verb phrase without a "with" before them."""
+    if phrases[0] not in bools and phrases[0].split(" ", 1)[0] in ("as", "named"):
+        return " "
+    return _lead(phrases, bools, rng)
+
+
+def _with_it(verb: str) -> str:
+    return _WITH_IT.get(verb, f"{verb} it")
+
+
 def render_paraphrase(tool: _Tool, rng: random.Random) -> tuple[str, dict[str, Any]]:
-    """One query for ``tool`` that names its action and object in other words, and its arguments."""
-    args, plain, bools, last = draw_arguments(tool, rng)
-    phrases = plain + bools + last
-    # both words changed most of the time; sometimes only one, as real queries do
-    verb, part = rng.choice(VERBS[tool.action.key])
-    obj = rng.choice(OBJECTS[tool.obj[0]])
-    which = rng.random()
-    if which < 0.2:
-        verb, part = tool.action.verb, _participle(tool.action.key)
-    elif which < 0.35:
-        obj = tool.obj[1]
-    frame = rng.choice(_FRAMES)  # every frame ends with the arguments, so a free text may come last
-    vp = f"{verb} {_article(tool.action.article, obj)} {obj}"
-    query = frame.format(VP=vp, V=verb, O=obj, PART=part, ARGS=_lead(phrases, bools, rng) + _join(phrases))
-    if not _starts_with_value(query, args):
-        query = query[:1].upper() + query[1:] if rng.random() < 0.8 else query[:1].lower() + query[1:]
-    return query, order_like_schema(args, {"properties": {f.name: f.schema() for f in tool.fields}})
+    """One query for ``tool`` that names its action and object in other words, and its arguments.
+
+    The object's words come once: the arguments are worded without the object's own words (outside
+    their values), and the object is named by a name none of whose words the arguments or the verb use."""
+    own = own_words(tool)
+    for attempt in range(_TRIES):
+        args, plain, bools, last = draw_arguments(tool, rng, _phrasing_without(own))
+        phrases = plain + bools + last
+        # both words changed most of the time; sometimes only one, as real queries do
+        verb, part = rng.choice(VERBS[tool.action.key])
+        obj = rng.choice(OBJECTS[tool.obj[0]])
+        which = rng.random()
+        if which < 0.2:
+            verb, part = tool.action.verb, _participle(tool.action.key)
+        elif which < 0.35:
+            obj = tool.obj[1]
+        if words(verb) & own:  # "record a best lift" still names a personal record: another verb
+            others = [vp for vp in VERBS[tool.action.key] if not words(vp[0]) & own]
+            verb, part = rng.choice(others) if others else (tool.action.verb, _participle(tool.action.key))
+        taken = words(" ".join(phrases)) | words(verb) | words(part)
+        if words(obj) & taken:  # "copy the shelf bin, bin BIN-3440": a name none of whose words is taken
+            names = [n for n in OBJECTS[tool.obj[0]] if not words(n) & taken]
+            if not names and attempt < _TRIES - 1:
+                continue  # the arguments use a word of every name: other arguments
+            obj = rng.choice(names or [obj])
+        frame = rng.choice(_FRAMES)  # every frame ends with the arguments, so a free text may come last
+        vp = f"{verb} {_article(tool.action.article, obj)} {obj}"
+        args_text = _lead_in(phrases, bools, rng) + _join(phrases)
+        query = frame.format(VP=vp, V=verb, O=obj, PART=part, IT=_with_it(verb), ARGS=args_text)
+        if not _starts_with_value(query, args):
+            query = query[:1].upper() + query[1:] if rng.random() < 0.8 else query[:1].lower() + query[1:]
+        return query, order_like_schema(args, {"properties": {f.name: f.schema() for f in tool.fields}})
+    raise AssertionError("unreachable")
 
 
 def _participle(action: str) -> str:

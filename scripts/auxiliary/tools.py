@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from tokmem_agents.bank.specs import order_like_schema
 
@@ -118,9 +119,12 @@ def _starts_with_value(query: str, args: dict[str, Any]) -> bool:
     return not first or first.isupper() or any(query[: len(s)].lower() == s.lower() for s in _string_values(args))
 
 
-def draw_arguments(tool: _Tool, rng: random.Random) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
+def draw_arguments(
+    tool: _Tool, rng: random.Random, phrase: Callable[..., tuple[str, bool]] = _phrase
+) -> tuple[dict[str, Any], list[str], list[str], list[str]]:
     """Arguments for ``tool`` and their phrases: (arguments, plain phrases, boolean phrases, the
-    free text that must come last if any), in a shuffled order."""
+    free text that must come last if any), in a shuffled order. ``phrase`` words each argument
+    (``fields._phrase``'s signature; the paraphrases pass one that keeps the object's own words out)."""
     chosen = [f for f in tool.fields if f.name in tool.required or rng.random() < 0.55]
     args = {f.name: f.value(rng) for f in chosen}
     kinds = [f.kind for f in chosen]
@@ -130,7 +134,7 @@ def draw_arguments(tool: _Tool, rng: random.Random) -> tuple[dict[str, Any], lis
     order = list(chosen)
     rng.shuffle(order)
     for f in order:
-        text, must_last = _phrase(f, args[f.name], rng, bare_ok=kinds.count(f.kind) == 1 and len(chosen) <= 2)
+        text, must_last = phrase(f, args[f.name], rng, bare_ok=kinds.count(f.kind) == 1 and len(chosen) <= 2)
         if must_last and not last:
             last.append(text)
         elif must_last:  # a second unquoted free text: quote it instead

@@ -156,6 +156,61 @@ def test_paraphrases_word_each_tool_unlike_its_examples(corpus: AuxCorpus) -> No
     assert len({e.query for e in corpus.paraphrases}) == len(corpus.paraphrases)
 
 
+def test_paraphrases_say_each_word_naming_the_object_once(corpus: AuxCorpus) -> None:
+    """A paraphrase names its object once: no word of the name it uses comes again (an argument's
+    noun or value, the verb: "copy the shelf bin, bin BIN-3440" leaves the bin code's span ambiguous,
+    "record a record"), and with the object renamed no word of its own name comes outside the
+    argument values ("the detector ..., sensor SNS-123" still says "sensor"; a boolean, whose phrase is
+    all there is to say it, aside). Phrasal verbs take "it" in the middle ("call it off")."""
+    from scripts.auxiliary.paraphrase import (
+        _WITH_IT,
+        OBJECTS,
+        outside_values,
+        own_words,
+        words,
+    )
+    from scripts.auxiliary.tools import _make_tools
+
+    tools = {t.name: t for t in _make_tools(len(corpus.specs), 0)}
+    for e in corpus.paraphrases:
+        tool, q = tools[e.calls[0].name], e.query
+        args = e.calls[0].arguments
+        names = sorted((tool.obj[1], *OBJECTS[tool.obj[0]]), key=len, reverse=True)
+        found = [m for n in names for m in [re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", q, re.IGNORECASE)] if m]
+        assert found, q
+        mention, rest = found[0].group(0), q[: found[0].start()] + " | " + q[found[0].end() :]
+        assert not words(mention) & words(rest), (q, words(mention) & words(rest))
+        if mention.lower() != tool.obj[1].lower():
+            said = words(outside_values(rest, args))
+            bools = {w for f in tool.fields if f.kind == "bool" and f.name in args for w in words(f.forms[0])}
+            assert not (own_words(tool) & said) - bools, (q, own_words(tool) & said)
+        assert not any(f"{verb} it" in q.lower() for verb in _WITH_IT), q
+
+
+def test_other_object_names_share_no_word_with_their_domain_or_the_verbs() -> None:
+    """The names ``OBJECTS`` gives an object avoid the words of its domain's argument phrasings, of the
+    domain's other objects (the domain label's words aside) and of every verb, so that the render-time
+    choice (a name none of whose words the query's arguments use) always has one to pick."""
+    from scripts.auxiliary.domains import ACTIONS, DOMAINS
+    from scripts.auxiliary.paraphrase import OBJECTS, VERBS, words
+
+    verbs = {w for a in ACTIONS for w in words(a.verb)}
+    verbs |= {w for pairs in VERBS.values() for verb, part in pairs for w in words(verb) | words(part)}
+    phrases = {p.lower() for d in DOMAINS for _, p in d.objects}
+    for d in DOMAINS:
+        phrasing = set()
+        for f in d.fields:
+            phrasing |= words(f.noun) | {w for form in f.forms for w in words(form.replace("{v}", " "))}
+            phrasing |= {w for s in f.sub for w in words(s.noun)}
+        for key, _ in d.objects:
+            others = {w for k, p in d.objects if k != key for w in words(p) | words(k.replace("_", " "))}
+            others -= words(d.label)
+            assert len(OBJECTS[key]) >= 2, key
+            for name in OBJECTS[key]:
+                assert name.lower() not in phrases, name
+                assert not words(name) & (phrasing | others | verbs), (key, name, words(name) & (phrasing | others | verbs))
+
+
 def test_multi_call_examples_have_2_to_4_calls_of_known_tools(corpus: AuxCorpus) -> None:
     names = {s.name for s in corpus.specs}
     sizes = {len(e.calls) for e in corpus.compositional}

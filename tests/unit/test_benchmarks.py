@@ -263,3 +263,17 @@ def test_gpu_check_says_there_is_no_cuda_and_exits_0() -> None:
     res = subprocess.run([sys.executable, str(BENCH / "gpu_check.py")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "no CUDA device" in res.stdout
+
+
+def test_report_renders_a_serving_run_with_its_speed_ratios(tmp_path: Path) -> None:
+    """serving.py runs only in the vLLM environment; its result file renders like every other one."""
+    rows = [{"decoder": d, "batch": b, "queries_per_s": q, "mean_latency_s": 1.0, "exact": 0.5}
+            for d, b, q in (("in-process", 1, 1.0), ("in-process", 8, 2.0), ("vllm-cpu", 1, 2.5), ("vllm-cpu", 8, 7.0))]
+    result = {"format": 1, "benchmark": "serving", "date": "2026-12-02 00:00:00 UTC", "command": "python benchmarks/serving.py",
+              "model": "m", "adapter": None, "machine": {"cpu": "c", "versions": {"vllm": "0.32.0"}},
+              "settings": {"dtype": "fp32"}, "queries": 4, "rows": rows}
+    (tmp_path / "serving.json").write_text(json.dumps(result))
+    text = _script("report").main(["--results", str(tmp_path), "--out", str(tmp_path / "R.md")]).read_text()
+    assert "## Serving: the in-process decoder vs vLLM" in text
+    assert "batch 1: 2.5x, batch 8: 3.5x" in text and "| vllm-cpu | 8 | 7.00 |" in text and "vllm 0.32.0" in text
+    assert _script("serving").parse_args([]).batches == [1, 8, 32]

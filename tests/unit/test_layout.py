@@ -222,3 +222,22 @@ def test_architecture_md_names_every_module_and_only_real_ones() -> None:
     real = {p.name for p in ROOT.rglob("*.py") if ".ci-venv" not in p.parts and ".git" not in p.parts}
     named = set(re.findall(r"\b([a-z_]+\.py)\b", text))
     assert named <= real, f"ARCHITECTURE.md names modules that do not exist: {sorted(named - real)}"
+
+
+def test_no_test_folder_shadows_a_package_the_tests_import() -> None:
+    """pytest puts test folders on ``sys.path``; a folder named like a dependency (``tests/vllm`` once)
+    becomes a namespace package that ``importorskip`` finds, so the tests it guards run and fail."""
+    imported: set[str] = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "importorskip" and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    imported.add(arg.value.split(".")[0])
+    folders = {p.name for p in (ROOT / "tests").rglob("*") if p.is_dir() and p.name != "__pycache__"}
+    assert "vllm" in imported  # the check sees importorskip targets
+    assert not folders & imported, sorted(folders & imported)

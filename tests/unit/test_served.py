@@ -1,7 +1,7 @@
 """``ChatTokMemServed`` against a stand-in OpenAI-compatible server on localhost: what it sends (the
 user turn, greedy, the export's grammar narrowed by ``bind_tools``/``tool_choice``, special tokens
 kept) and how it reads the answer back (calls, text, usage, errors). The real ``vllm serve`` test is
-``tests/vllm/``."""
+``tests/engine/``."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ import torch
 from ..errors import BackboneError
 from .adapters import Adapter, apply_adapter, default_adapter, read_adapter
 from .chat import ChatTemplate
-from .fingerprint import Fingerprint, embedding_sha256
+from .fingerprint import Fingerprint, dtype_name, embedding_sha256, reduced_sha256
+from .precision import resolve_device, weight_dtype
 from .sources import load_weights, quiet_third_party, resolve_model
 
 
@@ -67,17 +68,12 @@ _LOCK = threading.Lock()
 _LOADED: dict[tuple[str, str, str, str], Backbone] = {}
 
 
-def default_device() -> torch.device:
-    """``cuda`` when available, else ``cpu``."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 def load_backbone(
     model: str | os.PathLike[str] | None = None,
     *,
     adapter: str | os.PathLike[str] | None = "auto",
     device: str | torch.device | None = None,
-    dtype: torch.dtype = torch.float32,
+    dtype: str | torch.dtype | None = None,
     use_cache: bool = True,
     verbose: bool = False,
 ) -> Backbone:
@@ -85,18 +81,21 @@ def load_backbone(
 
     ``adapter``: a trained adapter (id or directory, see :mod:`tokmem_agents.model.adapters`) merged
     into the weights; ``"auto"`` takes the model's shipped default adapter if it has one; None: no
-    adapter. ``verbose`` lets transformers print its own progress bars and advisories.
+    adapter. ``device``: ``cpu``, ``cuda[:N]`` or ``mps`` (None: the best one present, see
+    :func:`~tokmem_agents.model.precision.default_device`). ``dtype``: the weights' dtype, ``fp32``
+    (None), ``bf16`` or ``fp16`` (see :mod:`.fingerprint` for banks learned at another one).
+    ``verbose`` lets transformers print its own progress bars and advisories.
     """
+    dev, dt = resolve_device(device), weight_dtype(dtype)
     model_id, kind, location = resolve_model(model)
     ref = default_adapter(model_id) if adapter == "auto" else adapter
     chosen = read_adapter(ref) if ref not in (None, "", "none") else None
-    dev = torch.device(device) if device is not None else default_device()
-    key = (model_id, chosen.id if chosen else "", str(dev), str(dtype))
+    key = (model_id, chosen.id if chosen else "", str(dev), str(dt))
     with _LOCK:
         if key in _LOADED:
             return _LOADED[key]
         with nullcontext() if verbose else quiet_third_party():
-            lm, tok = load_weights(kind, location, dtype, use_cache)
+            lm, tok = load_weights(kind, location, dt, use_cache)
             backbone = freeze(lm, tok, model_id, dev, adapter=chosen)
         _LOADED[key] = backbone
         return backbone
@@ -122,6 +121,8 @@ def freeze(lm: Any, tok: Any, model_id: str, device: torch.device | str = "cpu",
         hidden_size=int(inp.weight.shape[1]),
         vocab_size=vocab,
         embedding_sha256=embedding_sha256(lm),
+        dtype=dtype_name(inp.weight.dtype),
+        reduced_sha256=reduced_sha256(lm),
     )
     if adapter is not None:
         apply_adapter(lm, adapter, fp)

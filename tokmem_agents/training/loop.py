@@ -98,6 +98,7 @@ def optimise(
     step = done = 0
     last_losses: dict[int, float] = {}
     loss_val = float("nan")
+    last: torch.Tensor | None = None
     for epoch in range(config.epochs):
         for idx in batch_order(order, lengths, config.batch_size, rng, config.group_by_length):
             batch = [encoded[i] for i in idx]
@@ -115,13 +116,16 @@ def optimise(
                 after_step()
             step += 1
             done += len(batch)
-            loss_val = float(loss.detach())
+            last = loss.detach()  # read back only when someone looks: on a GPU each read waits for the step
             if epoch == config.epochs - 1 and per_ex is not None:
                 last_losses.update(zip(idx, per_ex.tolist()))
             if progress is not None:
+                loss_val = float(last)
                 progress(
                     TrainProgress(step, total, epoch + 1, loss_val, done, len(encoded) * config.epochs, time.perf_counter() - start)
                 )
+    if last is not None:
+        loss_val = float(last)
     return RunResult(total, time.perf_counter() - start, loss_val, last_losses)
 
 

@@ -19,8 +19,12 @@ class OnBank(BaseModel):
     """Bank directory (None: the default bank, ``$TOKMEM_HOME/banks/default`` or the shipped one)."""
     model: str | None = None
     """Backbone (None: the one the bank was trained on)."""
+    device: str | None = None
+    """Where the backbone runs: ``cpu``, ``cuda[:N]`` or ``mps`` (None: CUDA, else MPS, else CPU)."""
+    dtype: str | None = None
+    """Weight dtype: ``fp32``, ``bf16`` or ``fp16`` (None: the one the bank was learned at)."""
     tokmem: TokMem | None = Field(default=None, exclude=True)
-    """An already opened bank (takes precedence over ``bank`` and ``model``)."""
+    """An already opened bank (takes precedence over ``bank``, ``model``, ``device`` and ``dtype``)."""
     constrained: bool = True
     """Decode arguments under each tool's JSON Schema (every call valid by construction)."""
     max_calls: int = Field(default=8, ge=1)
@@ -32,7 +36,7 @@ class OnBank(BaseModel):
         ``model`` (:meth:`TokMem.shared`: opened once, opened again when the bank changes on disk)."""
         if self.tokmem is not None:
             return self.tokmem
-        self._tm = TokMem.shared(self.bank, self.model)
+        self._tm = TokMem.shared(self.bank, self.model, device=self.device, dtype=self.dtype)
         return self._tm
 
 

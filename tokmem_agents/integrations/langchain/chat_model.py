@@ -28,6 +28,11 @@ from .tools import allowed_tools, check_learned, decode_config, requires_call, w
 AnswerMode = Literal["summary", "generate"]
 
 
+def _no_tokens() -> UsageMetadata:
+    """Zero tokens: a deterministic answer's usage, and each streamed chunk's before the last."""
+    return UsageMetadata(input_tokens=0, output_tokens=0, total_tokens=0)
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What one chat turn needs: a decode of ``query`` under ``config``, or an answer from tool results."""
@@ -52,7 +57,9 @@ class ChatTokMem(OnBank, BaseChatModel):
     invokes the inputs concurrently (up to its ``max_concurrency``); the bank decodes calls that arrive
     together in one batch (:meth:`TokMem.call_batch`).
     Decoding is greedy: ``temperature`` and ``max_retries`` are accepted for LangChain's standard
-    parameters and have no effect.
+    parameters and have no effect. Every ``AIMessage`` and streamed chunk carries ``usage_metadata``
+    (prompt and generated tokens; zero for an answer summarised without decoding) and the model name
+    is in ``response_metadata["model_name"]``, as LangChain's usage callbacks expect.
     """
 
     answer_mode: AnswerMode = "summary"
@@ -157,8 +164,7 @@ class ChatTokMem(OnBank, BaseChatModel):
         meta: dict[str, Any] = {"model_name": tm.backbone.model_id}
         if plan.query is None:  # a deterministic answer from tool results
             meta.update(finish_reason="stop", answer_mode="summary")
-            usage = UsageMetadata(input_tokens=0, output_tokens=0, total_tokens=0)
-            yield AIMessage(content=cut_at_stop(plan.summary or "", plan.stop), response_metadata=meta, usage_metadata=usage)
+            yield AIMessage(content=cut_at_stop(plan.summary or "", plan.stop), response_metadata=meta, usage_metadata=_no_tokens())
             return
         assert plan.query is not None and plan.config is not None
         res: DecodeResult | None = None
@@ -237,7 +243,12 @@ class ChatTokMem(OnBank, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         """One chunk per tool call the moment its JSON closes (or the text), then a last chunk with
-        usage and metadata; the chunks add up to what ``invoke`` returns."""
+        usage and metadata; the chunks add up to what ``invoke`` returns.
+
+        Every chunk carries ``usage_metadata``: the earlier ones zero tokens (the decoder counts a
+        query's tokens once, when it ends), the last one the turn's counts, so their sum is the
+        turn's usage; ``response_metadata`` (the model name) is on the last chunk only, since merging
+        chunks concatenates strings."""
         tm = self.get_tokmem()
         turn = self._turn(tm, self._plan(tm, messages, stop, kwargs), stream=True)
         index = 0
@@ -245,12 +256,13 @@ class ChatTokMem(OnBank, BaseChatModel):
             for item in turn:
                 if isinstance(item, Entry):
                     part = item.chunk(index)
+                    part.usage_metadata = _no_tokens()
                     index += 1
                     yield self._chunk(part, run_manager)
                     continue
                 assert isinstance(item, AIMessage)
                 if item.content:
-                    yield self._chunk(AIMessageChunk(content=item.content), run_manager)
+                    yield self._chunk(AIMessageChunk(content=item.content, usage_metadata=_no_tokens()), run_manager)
                 last = AIMessageChunk(content="", usage_metadata=item.usage_metadata, response_metadata=item.response_metadata, chunk_position="last")
                 yield self._chunk(last, run_manager)
         finally:
