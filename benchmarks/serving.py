@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
 ROOT = C.ROOT
-_VLLM_DTYPE = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+DTYPES = ("bf16", "fp16", "fp32")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -33,7 +33,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--queries", type=int, default=64)
     ap.add_argument("--batches", type=int, nargs="+", default=[1, 8, 32])
-    ap.add_argument("--dtype", choices=sorted(_VLLM_DTYPE), default="fp32", help="weight dtype of both decoders")
+    ap.add_argument("--dtype", choices=DTYPES, default="fp32", help="weight dtype of both decoders")
     ap.add_argument("--memory", type=float, default=0.3, help="vLLM gpu_memory_utilization (RAM share on a CPU)")
     ap.add_argument("--out", type=Path, default=C.RESULTS_DIR)
     ap.add_argument("--name", default="serving")
@@ -56,6 +56,8 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
     from vllm.sampling_params import StructuredOutputsParams
 
     from tokmem_agents import DecodeConfig, TokMem
+    from tokmem_agents.model.fingerprint import dtype_name
+    from tokmem_agents.model.precision import weight_dtype
 
     examples = _queries()[: args.queries]
     queries, gold = [e.query for e in examples], [list(e.calls) for e in examples]
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
                 latency += [time.perf_counter() - s] * len(queries[i : i + b])
             rows.append(_row("in-process", b, time.perf_counter() - t0, latency, calls, gold))
             C.log.info("in-process batch %d: %.2f queries/s", b, rows[-1]["queries_per_s"])
-        llm = LLM(model=str(out), dtype=_VLLM_DTYPE[args.dtype], gpu_memory_utilization=args.memory, max_model_len=1024,
+        llm = LLM(model=str(out), dtype=dtype_name(weight_dtype(args.dtype)), gpu_memory_utilization=args.memory, max_model_len=1024,
                   structured_outputs_config={"backend": "guidance"}, seed=0)
         params = SamplingParams(temperature=0.0, max_tokens=256, skip_special_tokens=False,
                                 structured_outputs=StructuredOutputsParams(grammar=(out / "tools.lark").read_text()))
