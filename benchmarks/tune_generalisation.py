@@ -62,6 +62,11 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "aug2e2neg35spec": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {"init": "spec"}),
     "aug2neg35": ({"augment": 2, "negative_share": 0.35}, {}),
     "aug2neg35spec": ({"augment": 2, "negative_share": 0.35}, {"init": "spec"}),
+    "renorm1": ({"renormalize_first": True}, {}),
+    "proto": ({}, {"init": "prototype"}),
+    "protorenorm1": ({"renormalize_first": True}, {"init": "prototype"}),
+    "protoe2": ({"epochs": 2}, {"init": "prototype"}),
+    "protoe1": ({"epochs": 1}, {"init": "prototype"}),
 }
 
 

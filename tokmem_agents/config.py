@@ -10,7 +10,7 @@ from .errors import BankError
 FORMAT_VERSION = 1
 """Version of the on-disk bank format (``bank.json`` + ``memory.safetensors``)."""
 
-InitMethod = Literal["name", "spec", "mean", "orthogonal"]
+InitMethod = Literal["name", "spec", "mean", "orthogonal", "prototype"]
 Precision = Literal["auto", "bf16", "fp32"]
 """Matmul precision of the frozen backbone: ``auto`` uses bfloat16 autocast where the CPU/GPU supports
 it (measured here: 6x faster training steps on a 2-core AVX512-BF16 CPU); memory rows stay float32."""
@@ -24,7 +24,12 @@ class BankConfig:
     ``coupled``: one vector per tool is both its input embedding and its output (unembedding) row
     (the paper's default). ``init``: how new vectors start: ``name`` averages the embeddings of the
     tool name's sub-tokens, ``spec`` those of the name and the description, ``mean`` is the mean pretrained embedding (plus small noise), ``orthogonal``
-    draws orthogonal rows scaled to the mean embedding norm.
+    draws orthogonal rows scaled to the mean embedding norm, ``prototype`` points each row from the
+    mean decision state of generic queries to the mean decision state of the tool's own examples
+    (the hidden state where the memory token is read), scaled to the mean embedding norm. Not the
+    default: on the development split it routed held-out phrasings no better (forced tool accuracy
+    0.553 -> 0.520) and called far less (recall 0.720 -> 0.433, unrelated false calls 19.8% -> 0.7%;
+    ``benchmarks/results/tune_generalisation/``, 2026-12-02, seed 0).
     """
 
     coupled: bool = True
@@ -44,7 +49,7 @@ class BankConfig:
             cfg = cls(**{k: v for k, v in raw.items() if k in known})
         except TypeError as e:
             raise BankError(f"bank.json: field \"config\": {e}") from None
-        if not isinstance(cfg.coupled, bool) or cfg.init not in ("name", "spec", "mean", "orthogonal"):
+        if not isinstance(cfg.coupled, bool) or cfg.init not in ("name", "spec", "mean", "orthogonal", "prototype"):
             raise BankError("bank.json: field \"config\": bad value for \"coupled\" or \"init\"")
         return cfg
 
@@ -102,6 +107,10 @@ class TrainConfig(LoopConfig):
 
     renormalize: bool = True
     """Rescale new vectors to the mean norm of existing ones after every step (continual learning)."""
+    renormalize_first: bool = False
+    """Also renormalise the first tools of an empty bank, to the mean norm of the backbone's embeddings
+    (off: not measured end to end; a routing-only simulation ranked it among the better variants,
+    ``benchmarks/results/tune_generalisation/routing_sim/``)."""
     replay: bool = True
     """Replay stored examples of existing tools so new tokens learn not to fire on them."""
     replay_per_tool: int = 4

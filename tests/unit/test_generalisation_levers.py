@@ -316,3 +316,47 @@ def test_spec_init_reads_the_description(tiny_backbone: Any) -> None:
     b = init_vectors(emb, ["add_note"], tiny_backbone.tokenizer, "spec", gen, ["Delete every file."])
     assert not torch.equal(a, b) and not torch.equal(a, by_name)
     assert BankConfig.from_json({"coupled": True, "init": "spec"}).init == "spec"
+
+
+# -- prototype initialisation and first renormalisation --------------------------------------------
+def test_prototype_rows_point_from_the_reference_to_each_tools_states() -> None:
+    from tokmem_agents.training.init import prototype_vectors
+
+    states = torch.tensor([[1.0, 0.0], [3.0, 0.0], [0.0, 2.0]])
+    rows = prototype_vectors(states, [0, 0, 1], 2, torch.tensor([[0.0, 0.0], [0.0, 0.0]]), norm=5.0)
+    assert torch.allclose(rows, torch.tensor([[5.0, 0.0], [0.0, 5.0]]))
+    shifted = prototype_vectors(states, [0, 0, 1], 2, torch.tensor([[2.0, 2.0]]), norm=1.0)
+    assert torch.allclose(shifted[0], torch.tensor([0.0, -1.0]))  # (2, 0) - (2, 2)
+    with pytest.raises(ValueError, match="no decision state"):
+        prototype_vectors(states, [0, 0, 0], 2, states, norm=1.0)
+    with pytest.raises(ValueError, match="prototype_vectors"):
+        init_vectors(torch.zeros(4, 2), ["a"], None, "prototype", torch.Generator())
+
+
+def test_prototype_init_learns_and_depends_on_the_examples(tiny_backbone: Any) -> None:
+    from tokmem_agents.training.trainer import learn
+
+    fast = dict(epochs=1, synthesize=0, lr=1e-9)  # a negligible step: the rows are (nearly) their initial values
+    other = tool_spec("add_note", "text", examples=[("Jot down a line about the garage", "garage")])
+    rows = []
+    for spec in (NOTE, other):
+        bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(init="prototype"))
+        learn(tiny_backbone, bank, [spec], config=TrainConfig(**fast))
+        rows.append(bank.input_vectors[0])
+    emb_norm = tiny_backbone.model.get_input_embeddings().weight.float().norm(dim=1).mean()
+    assert torch.allclose(rows[0].norm(), emb_norm, rtol=1e-3)
+    assert not torch.allclose(rows[0], rows[1])
+    assert BankConfig.from_json({"coupled": True, "init": "prototype"}).init == "prototype"
+
+
+def test_renormalize_first_holds_a_new_banks_rows_at_the_embedding_norm(tiny_backbone: Any) -> None:
+    from tokmem_agents.training.trainer import learn
+
+    emb_norm = tiny_backbone.model.get_input_embeddings().weight.float().norm(dim=1).mean()
+    norms = {}
+    for flag in (False, True):
+        bank = MemoryBank(tiny_backbone.fingerprint)
+        learn(tiny_backbone, bank, [NOTE], config=TrainConfig(epochs=3, synthesize=0, lr=0.5, renormalize_first=flag))
+        norms[flag] = float(bank.input_vectors[0].norm())
+    assert norms[True] == pytest.approx(float(emb_norm), rel=1e-4)
+    assert norms[False] != pytest.approx(float(emb_norm), rel=1e-2)

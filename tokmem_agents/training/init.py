@@ -1,5 +1,6 @@
 """Initial memory vectors of new tools (see :class:`~tokmem_agents.config.BankConfig`): the mean of the
-tool name's sub-token embeddings (default), the mean embedding plus noise, or orthogonal rows."""
+tool name's sub-token embeddings (default), the mean embedding plus noise, orthogonal rows, or
+prototypes of the decision states of the tool's examples (:func:`prototype_vectors`)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ def init_vectors(
         torch.nn.init.orthogonal_(q, generator=generator)
         q = q[:n].to(emb.device)
         return q / q.norm(dim=1, keepdim=True).clamp_min(1e-8) * mean_norm
+    if method == "prototype":
+        raise ValueError("prototype rows come from decision states: use prototype_vectors")
     if method in ("name", "spec"):
         rows = []
         for k, name in enumerate(names):
@@ -43,3 +46,23 @@ def init_vectors(
             rows.append(emb[ids].mean(0))
         return torch.stack(rows) if rows else torch.zeros(0, d, device=emb.device)
     raise ValueError(f"unknown init method {method!r}")
+
+
+PROTOTYPE_REFERENCE = 64
+"""How many shipped no-tool queries give the reference (generic) decision state of ``prototype``."""
+
+
+def prototype_vectors(states: torch.Tensor, owners: Sequence[int], n: int, reference: torch.Tensor, norm: float) -> torch.Tensor:
+    """``prototype`` rows: for each new tool ``k``, the unit direction from the mean ``reference``
+    decision state to the mean of its own ``states`` (rows of ``states`` whose ``owners`` entry is
+    ``k``), times ``norm``. Every tool must own at least one state."""
+    own = torch.tensor(list(owners), device=states.device)
+    centre = reference.float().mean(0)  # a tool's examples owe their shared "a request" part to no tool
+    rows = []
+    for k in range(n):
+        mine = states[own == k].float()
+        if not len(mine):
+            raise ValueError(f"tool {k} has no decision state")
+        d = mine.mean(0) - centre
+        rows.append(d / d.norm().clamp_min(1e-8) * norm)
+    return torch.stack(rows) if rows else torch.zeros(0, states.shape[1], device=states.device)

@@ -22,10 +22,11 @@ from ..config import TrainConfig
 from ..errors import BankError, SpecError, TrainingDivergedError
 from ..model.backbone import Backbone
 from ..model.lm import MemoryLM
-from .encoding import encode_example
-from .init import init_vectors
+from .encoding import Encoded, collate, encode_example
+from .init import PROTOTYPE_REFERENCE, init_vectors, prototype_vectors
 from .loop import TrainProgress, optimise
 from .loss import batch_loss
+from .negatives import draw_negatives, shipped_negatives
 from .plan import plan_examples
 
 
@@ -35,6 +36,25 @@ def _renormalise(rows: torch.Tensor, target_norm: torch.Tensor) -> None:
 
 
 log = logging.getLogger(__name__)
+
+
+@torch.no_grad()
+def decision_states(lm: MemoryLM, encoded: Sequence[Encoded], pad_id: int, batch_size: int = 16) -> tuple[torch.Tensor, list[int]]:
+    """The hidden state at each example's last prompt position (where the first assistant token is
+    decided; it depends on the query alone, never on memory rows), and the index of the memory token
+    that follows it there (-1 for a no-tool example)."""
+    states: list[torch.Tensor] = []
+    owners: list[int] = []
+    dev = lm.embedding.base.weight.device
+    for i in range(0, len(encoded), batch_size):
+        chunk = [Encoded(e.ids[: e.prompt_len], e.prompt_len, e.tools) for e in encoded[i : i + batch_size]]
+        ids, mask = collate(chunk, pad_id)
+        h, _ = lm.hidden(ids.to(dev), attention_mask=mask.to(dev))
+        for r, (e, full) in enumerate(zip(chunk, encoded[i : i + batch_size])):
+            states.append(h[r, e.prompt_len - 1].float())
+            owners.append(full.ids[e.prompt_len] - lm.base_vocab if not full.no_tool else -1)
+    return torch.stack(states), owners
+
 
 @dataclass
 class TrainStats:
@@ -52,6 +72,16 @@ class TrainStats:
     def examples_per_second(self) -> float:
         """Training throughput (examples processed per second, all epochs)."""
         return self.examples * self.epochs / self.seconds if self.seconds else 0.0
+
+
+def _prototypes(lm: MemoryLM, encoded: Sequence[Encoded], first: int, n: int, pad: int, norm: float, seed: int) -> torch.Tensor:
+    """``prototype`` rows for new tools ``first .. first + n - 1`` (see :func:`prototype_vectors`): their
+    examples' decision states against the reference of :data:`PROTOTYPE_REFERENCE` shipped no-tool queries."""
+    states, owners = decision_states(lm, [e for e in encoded if not e.no_tool], pad)
+    keep = [i for i, o in enumerate(owners) if o >= first]
+    reference = [encode_example(lm.backbone, e, {}) for e in draw_negatives(PROTOTYPE_REFERENCE, shipped_negatives(), set(), seed)]
+    ref_states, _ = decision_states(lm, reference, pad)
+    return prototype_vectors(states[keep], [owners[i] - first for i in keep], n, ref_states, norm)
 
 
 def learn(
@@ -82,20 +112,29 @@ def learn(
     descriptions = [s.description for s in specs]
     emb = backbone.model.get_input_embeddings().weight
     old_in = bank.input_vectors.to(backbone.device)
-    new_in = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions).to(backbone.device))
+    all_specs = {**bank.specs, **{s.name: s for s in specs}}
+    encoded = [encode_example(backbone, e, token_index, all_specs) for e in examples]
+    lm = MemoryLM(backbone, old_in)
+    pad = backbone.tokenizer.pad_token_id or 0
+    emb_norm = emb.detach().float().norm(dim=1).mean()
+
+    def initial() -> torch.Tensor:
+        if bank.config.init != "prototype":
+            return init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions)
+        return _prototypes(lm, encoded, len(bank), len(new_names), pad, float(emb_norm), config.seed)
+
+    new_in = torch.nn.Parameter(initial().to(backbone.device))
     params = [new_in]
     old_out = new_out = None
     if not bank.config.coupled:
         old_out = bank.out_vectors.to(backbone.device)
-        new_out = torch.nn.Parameter(init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions).to(backbone.device))
+        new_out = torch.nn.Parameter(initial().to(backbone.device))
         params.append(new_out)
-    target_in = old_in.norm(dim=1).mean() if len(bank) and config.renormalize else None
-    target_out = old_out.norm(dim=1).mean() if old_out is not None and len(bank) and config.renormalize else None
+    first = emb_norm.to(backbone.device) if config.renormalize_first else None
+    target_in = (old_in.norm(dim=1).mean() if len(bank) else first) if config.renormalize else None
+    target_out = ((old_out.norm(dim=1).mean() if len(bank) else first) if old_out is not None else None) if config.renormalize else None
 
-    all_specs = {**bank.specs, **{s.name: s for s in specs}}
-    encoded = [encode_example(backbone, e, token_index, all_specs) for e in examples]
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    lm = MemoryLM(backbone, old_in)
 
     def rows() -> None:
         lm.set_rows(
@@ -109,7 +148,6 @@ def learn(
         if target_out is not None and new_out is not None:
             _renormalise(new_out.data, target_out)
 
-    pad = backbone.tokenizer.pad_token_id or 0
     run = optimise(lambda b: batch_loss(lm, b, pad, config.no_tool_weight), encoded, params, opt, config, backbone.device, progress, rows, renormalise)
     seconds, last_losses, loss_val, total = run.seconds, run.last_losses, run.final_loss, run.steps
     # A diverged row (too large a learning rate) would be saved as a tool that is useless: refuse it.
