@@ -65,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     pad = bb.tokenizer.pad_token_id or 0
 
     def states(queries: list[str]) -> torch.Tensor:
-        return decision_states(lm, [Encoded(bb.prompt_ids(q), len(bb.prompt_ids(q)), ()) for q in queries], pad)[0]
+        prompts = [bb.prompt_ids(q) for q in queries]
+        return decision_states(lm, [Encoded(p, len(p), ()) for p in prompts], pad)[0]
 
     embed: Callable[[list[str]], torch.Tensor] | None = None
     if a.minilm:

@@ -118,10 +118,11 @@ def learn(
     pad = backbone.tokenizer.pad_token_id or 0
     emb_norm = emb.detach().float().norm(dim=1).mean()
 
-    def initial() -> torch.Tensor:
-        if bank.config.init != "prototype":
-            return init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions)
-        return _prototypes(lm, encoded, len(bank), len(new_names), pad, float(emb_norm), config.seed)
+    if bank.config.init == "prototype":  # one forward pass over the examples serves both rows of a decoupled bank
+        start = _prototypes(lm, encoded, len(bank), len(new_names), pad, float(emb_norm), config.seed)
+        initial: Callable[[], torch.Tensor] = start.clone
+    else:
+        initial = lambda: init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions)  # noqa: E731
 
     new_in = torch.nn.Parameter(initial().to(backbone.device))
     params = [new_in]
@@ -130,9 +131,16 @@ def learn(
         old_out = bank.out_vectors.to(backbone.device)
         new_out = torch.nn.Parameter(initial().to(backbone.device))
         params.append(new_out)
-    first = emb_norm.to(backbone.device) if config.renormalize_first else None
-    target_in = (old_in.norm(dim=1).mean() if len(bank) else first) if config.renormalize else None
-    target_out = ((old_out.norm(dim=1).mean() if len(bank) else first) if old_out is not None else None) if config.renormalize else None
+
+    def target(old: torch.Tensor | None) -> torch.Tensor | None:
+        """The norm new rows are held at: the existing rows' mean, or the embeddings' for a first learn."""
+        if old is None or not config.renormalize:
+            return None
+        if len(bank):
+            return old.norm(dim=1).mean()
+        return emb_norm.to(backbone.device) if config.renormalize_first else None
+
+    target_in, target_out = target(old_in), target(old_out)
 
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
 
@@ -152,7 +160,7 @@ def learn(
     seconds, last_losses, loss_val, total = run.seconds, run.last_losses, run.final_loss, run.steps
     # A diverged row (too large a learning rate) would be saved as a tool that is useless: refuse it.
     # Judged by its norm in the rows' own dtype: NaN/inf entries or overflow, (near-)zero, or exploded.
-    scale = float(emb.detach().float().norm(dim=1).mean())
+    scale = float(emb_norm)
     broken: set[str] = set()
     for p in params:
         norm = p.detach().norm(dim=1)
