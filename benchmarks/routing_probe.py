@@ -5,9 +5,12 @@ depends on the query alone), so a memory row is a linear read-out of ``h``. This
 read-outs on the training examples' states (class centroids after centring, and logistic regression)
 and scores the held-out phrasings, in about a minute: an upper bound for routing that training rows
 cannot easily beat, and a fast way to compare adapters or backbones before a full tuning run.
-With ``--minilm`` it scores all-MiniLM-L6-v2 centroids as a reference sentence encoder.
+With ``--minilm`` it scores all-MiniLM-L6-v2 centroids as a reference sentence encoder. With
+``--sites`` it also reads other places of the backbone that memory rows do not read: the last prompt
+position at the middle and three-quarter layers, and the mean over the query's own tokens at the
+middle and last layers (where the routing information is, and where it is lost).
 
-    python benchmarks/routing_probe.py [--adapter auto|none|ID] [--model M] [--minilm]
+    python benchmarks/routing_probe.py [--adapter auto|none|ID] [--model M] [--minilm] [--sites]
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from _common import ROOT, setup_logging  # noqa: E402
 
 from tokmem_agents.bank.records import load_jsonl  # noqa: E402
 from tokmem_agents.bank.specs import load_specs  # noqa: E402
-from tokmem_agents.model.backbone import load_backbone  # noqa: E402
+from tokmem_agents.model.backbone import Backbone, load_backbone  # noqa: E402
 from tokmem_agents.model.lm import MemoryLM  # noqa: E402
 from tokmem_agents.training.encoding import Encoded  # noqa: E402
-from tokmem_agents.training.trainer import decision_states  # noqa: E402
+from tokmem_agents.training.states import decision_states  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "data" / "generalisation_dev"
 
@@ -52,6 +55,26 @@ def readouts(xt: torch.Tensor, yt: torch.Tensor, xh: torch.Tensor, yh: torch.Ten
     return out
 
 
+@torch.no_grad()
+def site_states(bb: Backbone, queries: list[str]) -> dict[str, torch.Tensor]:
+    """Per query: the last prompt position's hidden state at the middle and 3/4 layers, and the mean
+    hidden state over the query's own tokens at the middle and last layers."""
+    out: dict[str, list[torch.Tensor]] = {}
+    for q in queries:
+        text = bb.chat.prompt(q)
+        enc = bb.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        lo = text.index(q)
+        span = [i for i, (a, b) in enumerate(enc["offset_mapping"]) if a >= lo and b <= lo + len(q) and b > a]
+        ids = torch.tensor([enc["input_ids"]], device=bb.device)
+        hs = bb.model(ids, output_hidden_states=True).hidden_states
+        n = len(hs) - 1
+        for layer in (n // 2, (3 * n) // 4):
+            out.setdefault(f"last_layer{layer}", []).append(hs[layer][0, -1].float().cpu())
+        for layer in (n // 2, n):
+            out.setdefault(f"query_mean_layer{layer}", []).append(hs[layer][0, span].float().mean(0).cpu())
+    return {k: torch.stack(v) for k, v in out.items()}
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Print one line per dev set and the mean."""
     setup_logging()
@@ -59,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--adapter", default="auto", help="an adapter id, 'auto' (the model's default) or 'none'")
     ap.add_argument("--minilm", action="store_true", help="also score all-MiniLM-L6-v2 centroids (reference)")
+    ap.add_argument("--sites", action="store_true", help="also read other layers and the query's mean state")
     a = ap.parse_args(argv)
     bb = load_backbone(a.model, adapter=None if a.adapter == "none" else a.adapter)
     lm = MemoryLM(bb, torch.zeros(0, bb.model.get_input_embeddings().weight.shape[1]))
@@ -83,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         yt = torch.tensor([k for _, k in train])
         yh = torch.tensor([names.index(e.tool_names[0]) for e in held])
         row = readouts(states([q for q, _ in train]), yt, states([e.query for e in held]), yh, len(names))
+        if a.sites:
+            st, sh = site_states(bb, [q for q, _ in train]), site_states(bb, [e.query for e in held])
+            for site in st:
+                row.update({f"{site}:{k}": v for k, v in readouts(st[site], yt, sh[site], yh, len(names)).items()})
         if embed is not None:
             c = F.normalize(torch.stack([embed([q for q, k in train if k == j]).mean(0) for j in range(len(names))]), dim=1)
             row["minilm_centroid"] = float(((embed([e.query for e in held]) @ c.T).argmax(1) == yh).float().mean())
