@@ -58,6 +58,15 @@ def adapt_command(
     negatives: Annotated[
         int, typer.Option("--negatives", min=0, metavar="N", help="No-tool queries added from the shipped negatives corpus.")
     ] = _DEFAULTS.negatives,
+    decision_weight: Annotated[
+        float,
+        typer.Option(
+            "--decision-weight",
+            min=1e-6,
+            metavar="W",
+            help="Loss weight of each memory token and end token relative to one argument token.",
+        ),
+    ] = _DEFAULTS.decision_weight,
     model: ModelOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
@@ -83,6 +92,7 @@ def adapt_command(
         config = AdaptConfig(
             rank=rank, alpha=alpha, targets=names, epochs=epochs, lr=lr, memory_lr=memory_lr, seed=seed,
             group_by_length=group_by_length, paraphrases=paraphrases, negatives=negatives,
+            decision_weight=decision_weight,
         )
         aux = load_corpus(corpus) if corpus is not None else load_corpus()
         if max_tools is not None:

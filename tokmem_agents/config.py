@@ -291,6 +291,9 @@ class AdaptConfig(LoraSettings, LoopConfig):
     negatives: int = 0
     """No-tool queries drawn from the shipped negatives corpus (:mod:`~tokmem_agents.training.negatives`)
     on top of the auxiliary corpus's own."""
+    decision_weight: float = 1.0
+    """Loss weight of a call's decision tokens (each memory token and the end token) relative to one
+    argument token (issue 20, lever 5)."""
 
     def __post_init__(self) -> None:
         LoopConfig.__post_init__(self)
@@ -299,6 +302,8 @@ class AdaptConfig(LoraSettings, LoopConfig):
             raise ValueError("memory_lr must be positive")
         if self.negatives < 0:
             raise ValueError("negatives must be >= 0")
+        if not self.decision_weight > 0:
+            raise ValueError("decision_weight must be positive")
 
 
 @dataclass(frozen=True)

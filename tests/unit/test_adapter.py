@@ -240,3 +240,19 @@ def test_adapting_with_paraphrases_and_negatives(tiny_backbone: Any) -> None:
     assert stats["paraphrases"] == 0
     _, stats = train_adapter(tiny_backbone, CORPUS, replace(FAST, epochs=1, paraphrases=True))
     assert stats["paraphrases"] == 0 and stats["examples"] == 8
+
+
+def test_the_decision_weight_is_recorded_and_older_adapters_read_as_one(tokmem_home: Path, trained: dict[str, Any], tiny_backbone: Any) -> None:
+    import json
+
+    from tokmem_agents.model.adapters import META_FILE, save_adapter
+
+    saved = save_adapter(trained["state"], replace(FAST, decision_weight=2.5), tiny_backbone.fingerprint, trained["stats"])
+    assert read_adapter(saved.path).config.decision_weight == 2.5
+    meta = saved.path / META_FILE
+    raw = json.loads(meta.read_text(encoding="utf-8"))
+    del raw["config"]["decision_weight"]  # as written before the option existed
+    meta.write_text(json.dumps(raw), encoding="utf-8")
+    assert read_adapter(saved.path).config.decision_weight == 1.0
+    with pytest.raises(ValueError, match="decision_weight must be positive"):
+        AdaptConfig(decision_weight=0)

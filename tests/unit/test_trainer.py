@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from _tiny import tool_spec
 from tokmem_agents.config import BankConfig, TrainConfig
@@ -220,6 +221,33 @@ def test_no_tool_loss_is_minus_log_probability_of_not_firing(tiny_backbone: Any,
     p_fire = float(first_token_probs(tiny_backbone, bank, q)[tiny_backbone.base_vocab :].sum())
     assert per_example[0].item() == pytest.approx(-math.log(1 - p_fire), rel=1e-3, abs=1e-5)
 
+
+
+def test_decision_weight_weighs_memory_and_end_tokens_only(tiny_backbone: Any, trained: dict[str, Any]) -> None:
+    """With weight w the loss is (w * sum of decision terms + sum of argument terms) / (w * n_dec + n_arg),
+    where the decision terms are the memory token and the end token of each call; w = 1 is the plain mean."""
+    bank = trained["bank"]
+    lm = MemoryLM(tiny_backbone, bank.input_vectors)
+    two = encode_example(
+        tiny_backbone,
+        Example("weather then timer", (ToolCall("get_weather", {"city": "Rome"}), ToolCall("set_timer", {"minutes": 5}))),
+        {"get_weather": 0, "set_timer": 1},
+    )
+    one = encode_example(tiny_backbone, Example("weather", (ToolCall("get_weather", {"city": "Oslo"}),)), {"get_weather": 0})
+    pad = tiny_backbone.tokenizer.pad_token_id
+    terms: list[float] = []
+    decision: list[bool] = []
+    with torch.no_grad():
+        for e in (two, one):
+            logits = lm.logits(lm.hidden(torch.tensor([e.ids]))[0][0])
+            for p in range(e.prompt_len - 1, len(e.ids) - 1):
+                terms.append(float(F.cross_entropy(logits[p].float(), torch.tensor(e.ids[p + 1]))))
+                decision.append(e.ids[p + 1] >= tiny_backbone.base_vocab or p == len(e.ids) - 2)
+        assert sum(decision) == 5  # two memory tokens + end, one memory token + end
+        for w in (1.0, 4.0):
+            got, _ = batch_loss(lm, [two, one], pad, decision_weight=w)
+            want = sum(t * (w if d else 1.0) for t, d in zip(terms, decision)) / sum(w if d else 1.0 for d in decision)
+            assert got.item() == pytest.approx(want, rel=1e-4)
 
 def test_no_tool_example_encodes_the_prompt_only(tiny_backbone: Any) -> None:
     enc = encode_example(tiny_backbone, Example("hi there"), {})

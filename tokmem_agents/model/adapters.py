@@ -114,6 +114,7 @@ def read_adapter(ref: str | Path) -> Adapter:
         cfg["targets"] = tuple(cfg["targets"])
         cfg.setdefault("paraphrases", False)  # adapters trained before these options existed
         cfg.setdefault("negatives", 0)
+        cfg.setdefault("decision_weight", 1.0)
         return Adapter(
             id=str(raw["id"]),
             path=path,

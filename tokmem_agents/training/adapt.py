@@ -69,7 +69,7 @@ def train_adapter(
         lm = MemoryLM(backbone, rows)
         pad = backbone.tokenizer.pad_token_id or 0
         run = optimise(
-            lambda b: adaptation_loss(lm, rows, b, pad, fixed_rows), encoded, [*lora, rows], opt, config, backbone.device, progress
+            lambda b: adaptation_loss(lm, rows, b, pad, fixed_rows, config.decision_weight), encoded, [*lora, rows], opt, config, backbone.device, progress
         )
         state = {k: v.detach().to(torch.float32).cpu().clone() for k, v in get_peft_model_state_dict(peft_model).items()}
     finally:
@@ -93,23 +93,28 @@ def train_adapter(
 
 
 def adaptation_loss(
-    lm: MemoryLM, rows: torch.Tensor, batch: Sequence[Encoded], pad_id: int, fixed_rows: set[int]
+    lm: MemoryLM,
+    rows: torch.Tensor,
+    batch: Sequence[Encoded],
+    pad_id: int,
+    fixed_rows: set[int],
+    decision_weight: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """The batch's loss, where examples whose ``id()`` is in ``fixed_rows`` see ``rows`` detached:
     their gradient reaches the adapter only (the paraphrases of ``AdaptConfig.paraphrases``)."""
     plain = [e for e in batch if id(e) not in fixed_rows]
     if len(plain) == len(batch):
-        return batch_loss(lm, batch, pad_id)
+        return batch_loss(lm, batch, pad_id, decision_weight=decision_weight)
     # the same storage without a gradient (a Parameter, since a module may hold the rows as one)
     lm.set_rows(torch.nn.Parameter(rows.detach(), requires_grad=False))
     try:
-        held, _ = batch_loss(lm, [e for e in batch if id(e) in fixed_rows], pad_id)
+        held, _ = batch_loss(lm, [e for e in batch if id(e) in fixed_rows], pad_id, decision_weight=decision_weight)
     finally:
         lm.set_rows(rows)
     if not plain:
         return held, None
     share = len(plain) / len(batch)
-    return share * batch_loss(lm, plain, pad_id)[0] + (1 - share) * held, None
+    return share * batch_loss(lm, plain, pad_id, decision_weight=decision_weight)[0] + (1 - share) * held, None
 
 
 def adapt(

@@ -70,7 +70,8 @@ class Targets:
 
     ``rows``/``cols`` predict the assistant tokens ``labels`` (a call example's target, teacher
     forced); ``neg_rows``/``neg_cols`` are the last prompt position of each no-tool example, where
-    the first assistant token is decided.
+    the first assistant token is decided. ``ends[i]`` is true where ``labels[i]`` is its example's
+    last token (the end token: the decision to stop).
     """
 
     rows: list[int]
@@ -78,11 +79,12 @@ class Targets:
     labels: list[int]
     neg_rows: list[int]
     neg_cols: list[int]
+    ends: list[bool]
 
 
 def target_positions(batch: Sequence[Encoded]) -> Targets:
     """The :class:`Targets` of a batch: the trainer's and the LoRA baseline's loss read the same places."""
-    t = Targets([], [], [], [], [])
+    t = Targets([], [], [], [], [], [])
     for r, e in enumerate(batch):
         if e.no_tool:
             t.neg_rows.append(r)
@@ -92,6 +94,7 @@ def target_positions(batch: Sequence[Encoded]) -> Targets:
             t.rows.append(r)
             t.cols.append(p)
             t.labels.append(e.ids[p + 1])
+            t.ends.append(p == len(e.ids) - 2)
     return t
 
 

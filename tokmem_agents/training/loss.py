@@ -1,6 +1,7 @@
 """The TokMem loss: next-token cross entropy on every assistant-side token (memory tokens, argument
 tokens, the end token), none on the prompt; a no-tool example adds
-``-log P(first assistant token is not a memory token)``, weighted like a typical call example."""
+``-log P(first assistant token is not a memory token)``, weighted like a typical call example. The
+adapter's loss may weigh the decision tokens (memory tokens, end token) above the arguments."""
 
 from __future__ import annotations
 
@@ -17,9 +18,16 @@ NO_TOOL_WEIGHT = 8.0
 
 
 def batch_loss(
-    lm: MemoryLM, batch: Sequence[Encoded], pad_id: int, no_tool_weight: float = NO_TOOL_WEIGHT
+    lm: MemoryLM,
+    batch: Sequence[Encoded],
+    pad_id: int,
+    no_tool_weight: float = NO_TOOL_WEIGHT,
+    decision_weight: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean loss over the batch's target tokens, and the per-example mean losses (detached)."""
+    """Weighted mean loss over the batch's target tokens, and the per-example mean losses (detached).
+
+    ``decision_weight`` weighs the decision tokens of a call example (each memory token, and the end
+    token: which tool, whether another call follows) against its argument tokens."""
     ids, mask = collate(batch, pad_id)
     dev = lm.embedding.base.weight.device  # collated on the CPU; the model may be elsewhere
     h, _ = lm.hidden(ids.to(dev), attention_mask=mask.to(dev))
@@ -38,6 +46,9 @@ def batch_loss(
         owners.extend(t.neg_rows)
     per_token = torch.cat(terms)  # reduced where it was computed: no device round trip per step
     weights = torch.ones_like(per_token)
+    if decision_weight != 1.0 and t.rows:
+        decisions = [label >= lm.base_vocab or end for label, end in zip(t.labels, t.ends)]
+        weights[: len(t.rows)][torch.tensor(decisions, device=weights.device)] = decision_weight
     if t.neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
         weights[len(t.rows) :] = no_tool_weight
     own = torch.tensor(owners, device=per_token.device)
