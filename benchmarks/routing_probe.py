@@ -63,13 +63,15 @@ def site_states(bb: Backbone, queries: list[str]) -> dict[str, torch.Tensor]:
     for q in queries:
         text = bb.chat.prompt(q)
         enc = bb.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-        lo = text.index(q)
+        lo = text.find(q)
         span = [i for i, (a, b) in enumerate(enc["offset_mapping"]) if a >= lo and b <= lo + len(q) and b > a]
+        if lo < 0 or not span:
+            raise SystemExit(f"--sites: the chat template does not hold the query verbatim ({q!r})")
         ids = torch.tensor([enc["input_ids"]], device=bb.device)
         hs = bb.model(ids, output_hidden_states=True).hidden_states
         n = len(hs) - 1
         for layer in (n // 2, (3 * n) // 4):
-            out.setdefault(f"last_layer{layer}", []).append(hs[layer][0, -1].float().cpu())
+            out.setdefault(f"lastpos_layer{layer}", []).append(hs[layer][0, -1].float().cpu())
         for layer in (n // 2, n):
             out.setdefault(f"query_mean_layer{layer}", []).append(hs[layer][0, span].float().mean(0).cpu())
     return {k: torch.stack(v) for k, v in out.items()}

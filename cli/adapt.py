@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -86,6 +87,8 @@ def adapt_command(
         from tokmem_agents.training.corpus import load_corpus
         from tokmem_agents.model.backbone import load_backbone
 
+        if not math.isfinite(decision_weight):
+            raise typer.BadParameter("must be a finite number", param_hint="--decision-weight")
         names = tuple(t.strip() for t in targets.split(",") if t.strip())
         if not names:
             raise typer.BadParameter("give at least one module name", param_hint="--targets")

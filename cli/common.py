@@ -61,7 +61,8 @@ ModelOpt = Annotated[
         "--model",
         metavar="MODEL",
         show_default=False,
-        help="Backbone: a checkpoint directory, a .gguf file or a hub id on disk. "
+        help="Backbone: a named one (smollm2-135m, qwen2.5-coder-0.5b), a checkpoint directory, a .gguf file "
+        "or a hub id on disk. "
         "[default: the one the bank was trained on, else the embedded SmolLM2-135M]",
     ),
 ]

