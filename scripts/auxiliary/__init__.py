@@ -40,7 +40,7 @@ from tokmem_agents.training.corpus import (
 from .compose import _make_multi
 from .domains import CATALOG_WORDS
 from .notool import _make_notool
-from .paraphrase import paraphrase_examples
+from .paraphrase import multi_paraphrases, paraphrase_examples
 from .tools import _make_tools, _tool_examples, max_tools
 
 __all__ = [
@@ -61,13 +61,16 @@ __all__ = [
 def generate_corpus(
     n_tools: int = 96,
     examples_per_tool: int = 24,
-    n_multi: int = 480,
+    n_multi: int = 560,
     n_notool: int = 240,
     seed: int = 0,
     paraphrases_per_tool: int = 8,
+    n_multi_paraphrases: int | None = None,
 ) -> AuxCorpus:
     """Make the auxiliary corpus deterministically from ``seed`` (same arguments, same corpus;
-    the paraphrases draw from their own random streams, so they change nothing else)."""
+    the paraphrases draw from their own random streams, so they change nothing else).
+    ``n_multi_paraphrases`` multi-call paraphrases follow the single-call ones (default ``n_multi // 4``,
+    so that training on the paraphrases keeps multi-call queries near 16% of the examples)."""
     tools = _make_tools(n_tools, seed)
     specs: list[ToolSpec] = []
     paraphrases: list[Example] = []
@@ -77,4 +80,7 @@ def generate_corpus(
         specs.append(parse_spec(t.spec_dict(raw), source="auxiliary"))
         paraphrases += paraphrase_examples(t, paraphrases_per_tool, seed, {r["query"] for r in raw})
     examples = [e for s in specs for e in spec_examples(s)]
-    return AuxCorpus(specs, examples, _make_multi(tools, n_multi, seed), _make_notool(n_notool, seed), paraphrases)
+    multi = _make_multi(tools, n_multi, seed)
+    n_mp = n_multi // 4 if n_multi_paraphrases is None else n_multi_paraphrases
+    paraphrases += multi_paraphrases(tools, n_mp, seed, {e.query for e in multi})
+    return AuxCorpus(specs, examples, multi, _make_notool(n_notool, seed), paraphrases)

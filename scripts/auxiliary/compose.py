@@ -7,7 +7,7 @@ from typing import Any
 
 from tokmem_agents.bank.records import Example, ToolCall
 
-from .tools import _render_single, _starts_with_value, _Tool
+from .tools import _render_single, _starts_with_value, _string_values, _Tool
 
 CONNECTORS_MID = (". Also, ", ". Then, ", " and then ", "; after that, ", ". After that, ", ", then ", ". Next, ",
                   ". Oh, and ", ". Plus, ", ". And ", ". Once that's done, ", ". In addition, ")
@@ -20,12 +20,20 @@ def _lower_first(query: str, args: dict[str, Any]) -> str:
     return query[:1].lower() + query[1:]
 
 
+def _unstop(query: str, args: dict[str, Any]) -> str:
+    """``query`` without its final stop, unless that ends a value ("... request: Thanks for covering!")."""
+    query = query.strip()
+    if any(query.endswith(s) for s in _string_values(args)):
+        return query
+    return query.rstrip(".?!")
+
+
 def _join_calls(parts: list[tuple[str, dict[str, Any]]], rng: random.Random) -> str:
-    out = parts[0][0].rstrip().rstrip(".?!")
+    out = _unstop(*parts[0])
     for i, (q, args) in enumerate(parts[1:], start=1):
         conn = rng.choice(CONNECTORS_LAST if i == len(parts) - 1 else CONNECTORS_MID)
-        out += conn + _lower_first(q.strip().rstrip(".?!"), args)
-    return out + rng.choice((".", ".", ".", ""))
+        out += conn + _lower_first(_unstop(q, args), args)
+    return out + ("" if out[-1:] in ".?!" else rng.choice((".", ".", ".", "")))
 
 
 def _make_multi(tools: list[_Tool], n: int, seed: int) -> list[Example]:

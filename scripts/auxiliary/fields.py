@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 from .pools import (
     CITIES,
@@ -16,6 +16,7 @@ from .pools import (
     MAIL_DOMAINS,
     PATH_EXTS,
     PATH_ROOTS,
+    SHORT_TEXT,
     URL_HOSTS,
     URL_WORDS,
 )
@@ -62,8 +63,16 @@ def _time(rng: random.Random) -> str:
     return f"{rng.randint(6, 22):02d}:{rng.choice((0, 5, 10, 15, 20, 30, 40, 45, 50)):02d}"
 
 
+def _position(rng: random.Random) -> str:
+    """A position in a recording (M:SS or MM:SS)."""
+    return f"{rng.randint(0, 75)}:{rng.randint(0, 59):02d}"
+
+
 def _free_text(rng: random.Random) -> str:
-    """A free text to copy: a sentence, sometimes extended so that values rarely repeat verbatim."""
+    """A free text to copy: a short phrase (1-4 words) or a sentence, sometimes extended so that
+    values rarely repeat verbatim."""
+    if rng.random() < 0.55:
+        return rng.choice(SHORT_TEXT)
     text = rng.choice(FREE_TEXT)
     r = rng.random()
     if r < 0.2:
@@ -102,7 +111,19 @@ _STRING_MAKERS: dict[str, Callable[[random.Random], str]] = {
     "city": lambda rng: rng.choice(CITIES),
     "date": _date,
     "time": _time,
+    "position": _position,
 }
+
+Place = Literal["any", "last", "open", "bare"]
+"""Where an argument's phrase may go in a query: anywhere; last (an unquoted free text after "noun:",
+which runs to the end); "open" (an unquoted short free text after a lead word, "saying cracked rim":
+last, or right before a phrase opening with a preposition, where its span ends); "bare" (the same
+text without a lead word: straight after the verb phrase)."""
+
+
+def is_short_text(v: str) -> bool:
+    """Whether free text ``v`` is short enough (1-4 words, no punctuation) to be said unquoted mid-query."""
+    return len(v.split()) <= 4 and not any(c in v for c in ",;:.!?\"()#-")
 
 
 @dataclass(frozen=True)
@@ -111,6 +132,7 @@ class Field:
 
     name: str
     kind: str  # string kinds above, "id", "pick", "int", "num", "bool", "enum", "strs", "nums", "object"
+    # ("quote" is free text, "position" a time offset M:SS in a recording)
     noun: str
     desc: str
     forms: tuple[str, ...] = ()  # extra phrasings with "{v}" (bool: the verb phrase)
@@ -122,6 +144,8 @@ class Field:
     unit: str = ""
     item: str = ""  # "strs": string kind of the items when pool is empty
     sub: tuple["Field", ...] = ()  # "object"
+    adj: str = ""  # "int"/"num": the singular unit when the amount describes the object ("a 12 minute rental")
+    adj_for: tuple[str, ...] = ()  # the objects (name words) the amount can describe so
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema fragment of this argument (with its description)."""
@@ -189,36 +213,46 @@ def _number(rng: random.Random, lo: float, hi: float, dec: int) -> int | float:
 
 def _join(items: Sequence[str], conj: str = "and") -> str:
     items = list(items)
-    if len(items) == 1:
-        return items[0]
+    if len(items) <= 1:
+        return "".join(items)
     return ", ".join(items[:-1]) + f" {conj} " + items[-1]
 
 
-def _phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, bool]:
-    """How a query mentions argument ``f`` with value ``v``; the flag says "must come last"."""
+def amount_words(f: Field, v: int | float, rng: random.Random) -> str:
+    """Amount ``v`` of ``f`` said before the object it describes: "12 minute" or "12-minute"."""
+    return f"{v}-{f.adj}" if rng.random() < 0.3 else f"{v} {f.adj}"
+
+
+def _phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, Place]:
+    """How a query mentions argument ``f`` with value ``v``, and where the phrase may go."""
     n = f.noun
     if f.kind == "bool":
         vp = f.forms[0]
         if v:
-            return rng.choice((vp, f"also {vp}", f"{vp} as well", f"please {vp}")), False
-        return rng.choice((f"don't {vp}", f"no need to {vp}", f"do not {vp}", f"without having to {vp}")), False
+            return rng.choice((vp, f"also {vp}", f"{vp} as well", f"please {vp}")), "any"
+        return rng.choice((f"don't {vp}", f"no need to {vp}", f"do not {vp}", f"without having to {vp}")), "any"
     if f.kind == "quote":
+        if is_short_text(v) and rng.random() < 0.85:  # unquoted, often with another argument after it
+            if rng.random() < 0.2:
+                return v, "bare"
+            forms = [f"{n} {v}", f"saying {v}", f"about {v}"] + [form.replace("{v}", v) for form in f.forms] * 2
+            return rng.choice(forms), "open"
         if rng.random() < 0.3:
-            return f"{n}: {v}", True
+            return f"{n}: {v}", "last"
         q = "'" if "'" not in v and rng.random() < 0.3 else '"'
         forms = [f"{n} {q}{v}{q}", f"with {n} {q}{v}{q}", f"{n}: {q}{v}{q}"]
         forms += [form.replace("{v}", f"{q}{v}{q}") for form in f.forms]
-        return rng.choice(forms), False
+        return rng.choice(forms), "any"
     if f.kind in ("strs", "nums"):
         items = _join([str(x) for x in v]) if rng.random() < 0.7 else ", ".join(str(x) for x in v)
         forms = [f"{n} {items}", f"with {n} {items}", f"{n}: {items}"]
         forms += [form.replace("{v}", items) for form in f.forms]
-        return rng.choice(forms), False
+        return rng.choice(forms), "any"
     if f.kind == "object":
         subs = [f"{s.noun} {v[s.name]}" for s in f.sub]
         if rng.random() < 0.5:
-            return f"{n} ({', '.join(subs)})", False
-        return f"{n} with {_join(subs)}", False
+            return f"{n} ({', '.join(subs)})", "any"
+        return f"{n} with {_join(subs)}", "any"
     s = str(v)
     forms = [f"{n} {s}", f"with {n} {s}", f"{n} set to {s}", f"{n} {s}"]
     if f.kind in ("int", "num") and f.unit:
@@ -228,7 +262,7 @@ def _phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, b
     if bare_ok and f.kind in ("id", "email", "url", "path"):
         forms += [s]
     forms += [form.replace("{v}", s) for form in f.forms] * 2
-    return rng.choice(forms), False
+    return rng.choice(forms), "any"
 
 
 def S(name: str, kind: str, noun: str, desc: str, *forms: str, pool: tuple[Any, ...] = (), prefix: str = "") -> Field:
@@ -236,14 +270,19 @@ def S(name: str, kind: str, noun: str, desc: str, *forms: str, pool: tuple[Any, 
     return Field(name, kind, noun, desc, tuple(forms), pool=pool, prefix=prefix)
 
 
-def I(name: str, noun: str, desc: str, lo: int, hi: int, unit: str = "", *forms: str) -> Field:  # noqa: E743
-    """An integer field between ``lo`` and ``hi``."""
-    return Field(name, "int", noun, desc, tuple(forms), lo=lo, hi=hi, unit=unit)
+def I(  # noqa: E743
+    name: str, noun: str, desc: str, lo: int, hi: int, unit: str = "", *forms: str, adj: str = "", adj_for: tuple[str, ...] = ()
+) -> Field:
+    """An integer field between ``lo`` and ``hi`` (``adj``: its unit before the objects ``adj_for``, "minute")."""
+    return Field(name, "int", noun, desc, tuple(forms), lo=lo, hi=hi, unit=unit, adj=adj, adj_for=adj_for)
 
 
-def N(name: str, noun: str, desc: str, lo: float, hi: float, dec: int, unit: str = "", *forms: str) -> Field:
-    """A number field between ``lo`` and ``hi`` with ``dec`` decimals."""
-    return Field(name, "num", noun, desc, tuple(forms), lo=lo, hi=hi, dec=dec, unit=unit)
+def N(
+    name: str, noun: str, desc: str, lo: float, hi: float, dec: int, unit: str = "", *forms: str, adj: str = "",
+    adj_for: tuple[str, ...] = (),
+) -> Field:
+    """A number field between ``lo`` and ``hi`` with ``dec`` decimals (``adj``: its unit before the objects ``adj_for``)."""
+    return Field(name, "num", noun, desc, tuple(forms), lo=lo, hi=hi, dec=dec, unit=unit, adj=adj, adj_for=adj_for)
 
 
 def B(name: str, desc: str, vp: str) -> Field:

@@ -80,9 +80,10 @@ def test_default_counts(corpus: AuxCorpus) -> None:
     assert len(corpus.specs) == 96
     assert all(len(s.examples) == 24 for s in corpus.specs)
     assert len(corpus.examples) == 96 * 24
-    assert len(corpus.compositional) == 480
+    assert len(corpus.compositional) == 560
     assert len(corpus.notool) == 240
-    assert len(corpus.all_examples) == 96 * 24 + 480 + 240
+    assert len(corpus.all_examples) == 96 * 24 + 560 + 240
+    assert len(corpus.paraphrases) == 96 * 8 + 140
 
 
 def test_300_tools_have_unique_names_and_a_smaller_corpus_is_a_prefix() -> None:
@@ -134,16 +135,20 @@ def test_queries_are_varied(corpus: AuxCorpus) -> None:
     assert len(openings) > 300
 
 
+def _single(paraphrases: list) -> list:
+    return [e for e in paraphrases if len(e.calls) == 1]
+
+
 def test_paraphrases_word_each_tool_unlike_its_examples(corpus: AuxCorpus) -> None:
-    """Every tool has 8 paraphrases; none is one of its examples, and none names both the action and
-    the object the way every example does ("archive the kiln load")."""
+    """Every tool has 8 single-call paraphrases; none is one of its examples, and none names both the
+    action and the object the way every example does ("archive the kiln load")."""
     from scripts.auxiliary.domains import ACTIONS, DOMAINS
 
     verbs = {a.key: (a.verb, a.article) for a in ACTIONS}
     objects = {f"{d.key}_{o}": phrase for d in DOMAINS for o, phrase in d.objects}
     examples = {e.query.lower() for e in corpus.examples}
     per_tool: dict[str, int] = {}
-    for e in corpus.paraphrases:
+    for e in _single(corpus.paraphrases):
         name = e.calls[0].name
         per_tool[name] = per_tool.get(name, 0) + 1
         assert len(e.calls) == 1 and e.query.lower() not in examples
@@ -172,7 +177,7 @@ def test_paraphrases_say_each_word_naming_the_object_once(corpus: AuxCorpus) -> 
     from scripts.auxiliary.tools import _make_tools
 
     tools = {t.name: t for t in _make_tools(len(corpus.specs), 0)}
-    for e in corpus.paraphrases:
+    for e in _single(corpus.paraphrases):
         tool, q = tools[e.calls[0].name], e.query
         args = e.calls[0].arguments
         names = sorted((tool.obj[1], *OBJECTS[tool.obj[0]]), key=len, reverse=True)
@@ -185,6 +190,56 @@ def test_paraphrases_say_each_word_naming_the_object_once(corpus: AuxCorpus) -> 
             bools = {w for f in tool.fields if f.kind == "bool" and f.name in args for w in words(f.forms[0])}
             assert not (own_words(tool) & said) - bools, (q, own_words(tool) & said)
         assert not any(f"{verb} it" in q.lower() for verb in _WITH_IT), q
+
+
+def test_multi_call_paraphrases_chain_2_or_3_different_tools(corpus: AuxCorpus) -> None:
+    """The multi-call paraphrases (after the single-call ones) call 2-3 different tools, are distinct
+    and equal no multi-call example."""
+    multi = [e for e in corpus.paraphrases if len(e.calls) > 1]
+    assert corpus.paraphrases[-len(multi) :] == multi
+    assert {len(e.calls) for e in multi} == {2, 3}
+    assert all(len(set(e.tool_names)) == len(e.calls) for e in multi)
+    assert len({e.query.lower() for e in multi}) == len(multi)
+    assert not {e.query.lower() for e in multi} & {e.query.lower() for e in corpus.compositional}
+
+
+def test_short_free_texts_are_unquoted_and_end_where_the_next_argument_begins(corpus: AuxCorpus) -> None:
+    """Short free texts (1-4 words) are often said unquoted, after a lead word or none ("saying cracked
+    rim to Ana Silva"), with another argument after them; such a text holds no word that opens an
+    argument phrase, and the word after it is such a word (or "and", a dash, punctuation, the end)."""
+    from scripts.auxiliary.domains import DOMAINS
+    from scripts.auxiliary.fields import is_short_text
+    from scripts.auxiliary.pools import SHORT_TEXT
+    from scripts.auxiliary.tools import _PREPOSITIONS, BOUNDARIES
+
+    assert all(is_short_text(t) and not set(t.lower().split()) & _PREPOSITIONS for t in SHORT_TEXT)
+    free = {(d.key, f.name) for d in DOMAINS for f in d.fields if f.kind == "quote"}
+    followed = 0
+    rows = corpus.examples + corpus.compositional + corpus.paraphrases
+    for e in rows:
+        for call in e.calls:
+            for k, v in call.arguments.items():
+                if (call.name.split("_")[0], k) not in free or not is_short_text(v):
+                    continue
+                i = e.query.find(v)
+                if e.query[i - 1 : i] in "\"'" and i > 0:
+                    continue  # quoted
+                after = e.query[i + len(v) :]
+                if after.startswith(" "):
+                    word = after.split()[0]
+                    assert word in BOUNDARIES | {"and", "-"}, (v, e.query)
+                    followed += word in BOUNDARIES
+    assert followed > 0.03 * len(rows)
+
+
+def test_amounts_are_said_before_the_object_too(corpus: AuxCorpus) -> None:
+    """Some queries say an amount as a modifier of the object ("a 45 minute rental")."""
+    from scripts.auxiliary.domains import DOMAINS
+
+    units = "|".join(sorted({f.adj for d in DOMAINS for f in d.fields if f.adj}))
+    hits = [e for e in corpus.examples if re.search(rf"\b(?:a|an|the|new) \d+(?:\.\d+)?[ -](?:{units})\b", e.query)]
+    assert len(hits) > 20
+    assert not any(re.search(r"\ba (?:8|11 |18 )", e.query) for e in hits)
 
 
 def test_other_object_names_share_no_word_with_their_domain_or_the_verbs() -> None:
@@ -247,8 +302,8 @@ def test_shipped_files_equal_the_default_corpus(corpus: AuxCorpus) -> None:
     # the files load with the project's own loaders too
     assert len(load_specs([DEFAULT_DIR / TOOLS_FILE])) == 96
     assert all(e.calls == () for e in load_jsonl(DEFAULT_DIR / NOTOOL_FILE))
-    assert len(load_jsonl(DEFAULT_DIR / COMPOSITIONAL_FILE)) == 480
-    assert len(load_jsonl(DEFAULT_DIR / PARAPHRASES_FILE)) == 768
+    assert len(load_jsonl(DEFAULT_DIR / COMPOSITIONAL_FILE)) == 560
+    assert len(load_jsonl(DEFAULT_DIR / PARAPHRASES_FILE)) == 768 + 140
 
 
 def test_write_and_load_round_trip(tmp_path: Path) -> None:
