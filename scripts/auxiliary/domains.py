@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fields import NA, A, B, E, Field, I, N, O, S
+from .fields import NA, A, B, E, Field, I, N, O, S, Style, only
 from .pools import (
     AISLES,
     APIARY_SITES,
@@ -67,7 +67,11 @@ class Domain:
     key: str
     label: str
     objects: tuple[tuple[str, str], ...]  # (name word, phrase)
-    fields: tuple[Field, ...]
+    fields: tuple[Field, ...]  # of every corpus style (``fields_for``)
+
+    def fields_for(self, style: Style) -> tuple[Field, ...]:
+        """The argument fields of the domain in corpus style ``style``."""
+        return tuple(f for f in self.fields if f.only in (None, style))
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ DOMAINS: tuple[Domain, ...] = (
         A("stops", "stops", "Intermediate stops, in order", (), "city", "stopping in {v}", "via {v}"),
         B("notify_dispatch", "Notify the dispatcher", "notify the dispatcher"),
         S("dispatcher_email", "email", "dispatcher email", "E-mail address of the dispatcher", "cc {v}"),
-        S("comment", "quote", "comment", "Free-text comment", "noting {v}"),
+        only("v2", S("comment", "quote", "comment", "Free-text comment", "noting {v}")),
     )),
     Domain("lab", "lab inventory", (("reagent", "reagent"), ("sample", "sample"), ("freezer_slot", "freezer slot")), (
         S("sample_id", "id", "sample", "Sample identifier", "for sample {v}", prefix="SMP"),
@@ -124,7 +128,7 @@ DOMAINS: tuple[Domain, ...] = (
         B("hazardous", "Whether it is hazardous", "mark it as hazardous"),
         S("expiry", "date", "expiry date", "Expiry date (YYYY-MM-DD)", "expiring {v}", "expires {v}"),
         S("protocol_path", "path", "protocol", "Path of the protocol document"),
-        S("comment", "quote", "comment", "Free-text comment", "noting {v}"),
+        only("v2", S("comment", "quote", "comment", "Free-text comment", "noting {v}")),
     )),
     Domain("music", "music library", (("album", "album"), ("track", "track"), ("playlist", "playlist")), (
         S("title", "pick", "title", "Track or album title", "called {v}", "titled {v}", pool=SONGS),
@@ -135,7 +139,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("cover_url", "url", "cover image", "URL of the cover image", "cover at {v}"),
         B("favorite", "Add to favorites", "add it to my favorites"),
         I("year", "year", "Release year", 1958, 2025, "", "from {v}", "released in {v}"),
-        S("comment", "quote", "comment", "Listener comment", "saying {v}", "commenting {v}"),
+        only("v2", S("comment", "quote", "comment", "Listener comment", "saying {v}", "commenting {v}")),
     )),
     Domain("garden", "garden planner", (("plot", "garden plot"), ("seedling", "seedling tray"), ("watering_plan", "watering plan")), (
         S("plant", "pick", "plant", "Plant variety", "for the {v}", pool=PLANTS),
@@ -147,7 +151,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("gardener_email", "email", "gardener email", "E-mail of the gardener", "assigned to {v}"),
         B("organic", "Organic only", "keep it organic"),
         NA("soil_ph", "soil pH readings", "Soil pH readings", 5.0, 8.0, 1),
-        S("remark", "quote", "remark", "Free-text remark", "noting {v}"),
+        only("v2", S("remark", "quote", "remark", "Free-text remark", "noting {v}")),
     )),
     Domain("astro", "astronomy observing log", (("observation", "observation"), ("target", "observing target"), ("session", "telescope session")), (
         S("target", "pick", "target", "Object observed", "of {v}", "on {v}", pool=ASTRO_TARGETS),
@@ -160,7 +164,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("night", "date", "night", "Night of the observation (YYYY-MM-DD)", "on the night of {v}", "on {v}"),
         I("exposure_s", "exposure", "Exposure in seconds", 1, 600, "seconds", "{v} s exposure", adj="second", adj_for=("observation",)),
         A("filters", "filters", "Filters used", ASTRO_FILTERS, "", "through {v}"),
-        S("notes", "quote", "notes", "Free-text notes", "noting {v}"),
+        only("v2", S("notes", "quote", "notes", "Free-text notes", "noting {v}")),
     )),
     Domain("recipe", "recipe box", (("recipe", "recipe"), ("meal_plan", "meal plan"), ("pantry_item", "pantry item")), (
         S("dish", "pick", "dish", "Dish name", "for {v}", pool=DISHES),
@@ -182,7 +186,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("session_date", "date", "session date", "Date of the session (YYYY-MM-DD)", "on {v}"),
         S("coach_email", "email", "coach", "E-mail of the coach", "loop in {v}"),
         A("muscles", "muscle groups", "Muscle groups worked", MUSCLES, "", "targeting {v}"),
-        S("feeling", "quote", "feeling", "How the session felt", "feeling {v}"),
+        only("v2", S("feeling", "quote", "feeling", "How the session felt", "feeling {v}")),
     )),
     Domain("library", "library loans desk", (("loan", "loan"), ("hold", "hold"), ("reader_card", "reader card")), (
         S("isbn", "id", "ISBN", "ISBN of the book", prefix="978"),
@@ -194,7 +198,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("card_number", "id", "card", "Reader card number", "card number {v}", prefix="LIB"),
         B("notify_patron", "Notify the patron", "let the patron know"),
         E("format", "format", "Book format", ("hardcover", "paperback", "ebook", "audiobook"), "as {v}", "the {v} edition"),
-        S("request", "quote", "request", "What the patron asked", "saying {v}"),
+        only("v2", S("request", "quote", "request", "What the patron asked", "saying {v}")),
     )),
     Domain("helpdesk", "IT helpdesk", (("incident", "incident"), ("service_request", "service request"), ("laptop", "laptop")), (
         S("incident_id", "id", "incident", "Incident number", prefix="INC"),
@@ -216,7 +220,7 @@ DOMAINS: tuple[Domain, ...] = (
           S("make", "pick", "make", "Make", pool=CAR_MAKES), S("color", "pick", "color", "Colour", pool=COLORS)),
         I("level", "level", "Garage level", -3, 6, "", "on level {v}"),
         B("paid", "Already paid", "mark it as paid"),
-        S("reason", "quote", "reason", "Reason given", "because {v}"),
+        only("v2", S("reason", "quote", "reason", "Reason given", "because {v}")),
     )),
     Domain("petclinic", "pet clinic", (("appointment", "vet appointment"), ("patient", "patient record"), ("vaccination", "vaccination")), (
         S("pet_name", "pick", "pet", "Name of the pet", "for {v}", pool=PET_NAMES),
@@ -228,7 +232,7 @@ DOMAINS: tuple[Domain, ...] = (
         N("weight_kg", "weight", "Weight in kilograms", 0.2, 60, 1, "kg"),
         A("symptoms", "symptoms", "Observed symptoms", SYMPTOMS, "", "for {v}"),
         B("reminder", "Send a reminder", "send a reminder"),
-        S("reason", "quote", "reason", "Reason for the visit", "about {v}", "because {v}"),
+        only("v2", S("reason", "quote", "reason", "Reason for the visit", "about {v}", "because {v}")),
     )),
     Domain("sensor", "field sensor network", (("sensor", "sensor"), ("calibration", "calibration"), ("alert_rule", "alert rule")), (
         S("sensor_id", "id", "sensor", "Sensor identifier", prefix="SNS"),
@@ -239,7 +243,7 @@ DOMAINS: tuple[Domain, ...] = (
         I("interval_minutes", "interval", "Sampling interval in minutes", 1, 120, "minutes", "every {v} minutes"),
         S("dashboard_url", "url", "dashboard", "Dashboard URL"),
         B("muted", "Mute notifications", "mute its notifications"),
-        S("comment", "quote", "comment", "Free-text comment", "noting {v}"),
+        only("v2", S("comment", "quote", "comment", "Free-text comment", "noting {v}")),
     )),
     Domain("bookmarks", "bookmark manager", (("bookmark", "bookmark"), ("collection", "bookmark collection"), ("reading_queue", "reading queue")), (
         S("link", "url", "link", "The bookmarked URL", "for {v}"),
@@ -254,11 +258,12 @@ DOMAINS: tuple[Domain, ...] = (
         I("episode_number", "episode", "Episode number", 1, 900, "", "episode {v}", "number {v}"),
         S("feed_url", "url", "feed", "RSS feed URL"),
         N("speed", "speed", "Playback speed", 0.75, 2.5, 2, "x", "at {v}x"),
-        S("start_at", "position", "start", "Start position (M:SS)", "from {v}", "starting at {v}"),
+        only("v1", S("start_at", "time", "start", "Start position (MM:SS)", "from {v}", "starting at {v}")),
+        only("v2", S("start_at", "position", "start", "Start position (M:SS)", "from {v}", "starting at {v}")),
         B("download", "Download for offline", "download it for offline listening"),
         E("quality", "quality", "Audio quality", ("low", "standard", "high")),
         S("host", "person", "host", "Host name", "hosted by {v}"),
-        S("title", "quote", "title", "Title to file it under", "titled {v}", "called {v}"),
+        only("v2", S("title", "quote", "title", "Title to file it under", "titled {v}", "called {v}")),
     )),
     Domain("warehouse", "warehouse bin system", (("bin", "storage bin"), ("pallet", "pallet"), ("pick_order", "pick order")), (
         S("sku", "id", "SKU", "Stock keeping unit", prefix="SKU"),
@@ -270,7 +275,7 @@ DOMAINS: tuple[Domain, ...] = (
         B("fragile", "Fragile goods", "mark it fragile"),
         E("carrier", "carrier", "Outbound carrier", ("ups", "dhl", "fedex", "local courier"), "via {v}"),
         S("manifest_path", "path", "manifest", "Path of the manifest", "with the manifest at {v}"),
-        S("remark", "quote", "remark", "Free-text remark", "marked {v}"),
+        only("v2", S("remark", "quote", "remark", "Free-text remark", "marked {v}")),
         O("dimensions", "dimensions", "Size in centimetres",
           I("width_cm", "width", "Width", 5, 200), I("height_cm", "height", "Height", 5, 200), I("depth_cm", "depth", "Depth", 5, 200)),
     )),
@@ -283,7 +288,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("tested_on", "date", "test date", "Date of the test (YYYY-MM-DD)", "tested on {v}"),
         B("alert", "Alert on drift", "alert me if it drifts"),
         NA("nitrate_ppm", "nitrate readings", "Nitrate readings in ppm", 0, 80, 1),
-        S("remark", "quote", "remark", "Free-text remark", "noting {v}"),
+        only("v2", S("remark", "quote", "remark", "Free-text remark", "noting {v}")),
     )),
     Domain("bikeshare", "bike share service", (("bike", "bike"), ("dock", "docking station"), ("rental", "rental")), (
         S("bike_id", "id", "bike", "Bike number", prefix="BK"),
@@ -293,7 +298,7 @@ DOMAINS: tuple[Domain, ...] = (
         B("electric", "Electric bike", "make it an e-bike"),
         E("plan", "plan", "Pricing plan", ("single ride", "day pass", "monthly"), "on the {v} plan", "with a {v}"),
         S("city", "city", "city", "City", "in {v}"),
-        S("issue", "quote", "issue", "Problem reported", "reporting {v}"),
+        only("v2", S("issue", "quote", "issue", "Problem reported", "reporting {v}")),
     )),
     Domain("vineyard", "vineyard log", (("harvest", "harvest"), ("barrel", "barrel"), ("tasting", "tasting")), (
         S("block", "id", "block", "Vineyard block", "from block {v}", prefix="BLK"),
@@ -315,7 +320,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("image_url", "url", "image", "Image URL", "with the photo at {v}"),
         B("on_display", "On display", "put it on display"),
         E("condition", "condition", "Condition", ("poor", "fair", "good", "excellent"), "in {v} condition"),
-        S("caption", "quote", "caption", "Caption text", "captioned {v}"),
+        only("v2", S("caption", "quote", "caption", "Caption text", "captioned {v}")),
     )),
     Domain("housekeeping", "hotel housekeeping", (("room", "hotel room"), ("linen_order", "linen order"), ("inspection", "room inspection")), (
         I("room_number", "room", "Room number", 101, 1299),
@@ -337,7 +342,7 @@ DOMAINS: tuple[Domain, ...] = (
         B("rated", "Rated game", "make it rated"),
         S("played_on", "date", "date", "When it was played (YYYY-MM-DD)", "played on {v}"),
         S("venue", "pick", "venue", "Venue", "at the {v}", pool=CHESS_VENUES),
-        S("comment", "quote", "comment", "Annotator's comment", "saying {v}", "annotated {v}"),
+        only("v2", S("comment", "quote", "comment", "Annotator's comment", "saying {v}", "annotated {v}")),
     )),
     Domain("apiary", "beekeeping journal", (("hive", "hive"), ("honey_batch", "honey batch"), ("queen", "queen record")), (
         S("hive_id", "id", "hive", "Hive identifier", prefix="HV"),
@@ -359,7 +364,7 @@ DOMAINS: tuple[Domain, ...] = (
         I("fuel_liters", "fuel", "Fuel in litres", 20, 2000, "liters", adj="liter", adj_for=("fuel_order",)),
         A("services", "services", "Services requested", BOAT_SERVICES, "", "with {v}"),
         S("skipper_email", "email", "skipper email", "Skipper's e-mail", "reachable at {v}"),
-        S("request", "quote", "request", "Skipper's request", "requesting {v}"),
+        only("v2", S("request", "quote", "request", "Skipper's request", "requesting {v}")),
     )),
     Domain("camping", "campground office", (("campsite", "campsite"), ("firewood_order", "firewood order"), ("ranger_patrol", "ranger patrol")), (
         S("site_code", "id", "site", "Campsite code", prefix="SITE"),
@@ -370,7 +375,7 @@ DOMAINS: tuple[Domain, ...] = (
         A("amenities", "amenities", "Required amenities", CAMP_AMENITIES, "", "with {v}"),
         B("pets", "Pets allowed", "allow pets"),
         E("site_type", "site type", "Kind of site", ("tent", "trailer", "cabin"), "for a {v}"),
-        S("special_request", "quote", "request", "Special request", "requesting {v}"),
+        only("v2", S("special_request", "quote", "request", "Special request", "requesting {v}")),
     )),
     Domain("pottery", "pottery studio", (("kiln_load", "kiln load"), ("glaze", "glaze recipe"), ("class_slot", "class slot")), (
         S("piece", "quote", "piece", "Description of the piece", "for the piece {v}"),

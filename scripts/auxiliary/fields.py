@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Literal, Sequence
 
 from .pools import (
@@ -16,10 +16,20 @@ from .pools import (
     MAIL_DOMAINS,
     PATH_EXTS,
     PATH_ROOTS,
+    PATH_ROOTS_V1,
     SHORT_TEXT,
     URL_HOSTS,
     URL_WORDS,
+    URL_WORDS_V1,
 )
+
+Style = Literal["v1", "v2"]
+"""The forms a corpus is generated with. "v1": the shipped corpus (the shipped adapter was trained on
+it). "v2": also short unquoted free texts before another argument ("saying cracked rim to Ana
+Silva"), amounts before the object ("a 45 minute rental"), short and lowercase queries, free-text
+fields in 18 more domains, paraphrases in more varied frames and multi-call paraphrases, and a few
+clean-ups (a recording position is M:SS, no enum value inside URL or path words, no case-duplicate
+examples, ...): the candidate corpus for the next adapter, not shipped."""
 
 
 def _ascii(s: str) -> str:
@@ -38,8 +48,8 @@ def _email(rng: random.Random) -> str:
     return f"{local}@{rng.choice(MAIL_DOMAINS)}"
 
 
-def _url(rng: random.Random) -> str:
-    parts = rng.sample(URL_WORDS, rng.randint(1, 3))
+def _url(rng: random.Random, style: Style) -> str:
+    parts = rng.sample(URL_WORDS if style == "v2" else URL_WORDS_V1, rng.randint(1, 3))
     url = f"https://{rng.choice(URL_HOSTS)}/{'/'.join(parts)}"
     r = rng.random()
     if r < 0.2:
@@ -49,10 +59,11 @@ def _url(rng: random.Random) -> str:
     return url
 
 
-def _path(rng: random.Random) -> str:
-    parts = rng.sample(URL_WORDS, rng.randint(1, 2))
-    stem = rng.choice(URL_WORDS) + rng.choice(("", "_" + str(rng.randint(1, 40)), "-final", "_v2"))
-    return f"{rng.choice(PATH_ROOTS)}/{'/'.join(parts)}/{stem}.{rng.choice(PATH_EXTS)}"
+def _path(rng: random.Random, style: Style) -> str:
+    words, roots = (URL_WORDS, PATH_ROOTS) if style == "v2" else (URL_WORDS_V1, PATH_ROOTS_V1)
+    parts = rng.sample(words, rng.randint(1, 2))
+    stem = rng.choice(words) + rng.choice(("", "_" + str(rng.randint(1, 40)), "-final", "_v2"))
+    return f"{rng.choice(roots)}/{'/'.join(parts)}/{stem}.{rng.choice(PATH_EXTS)}"
 
 
 def _date(rng: random.Random) -> str:
@@ -68,10 +79,10 @@ def _position(rng: random.Random) -> str:
     return f"{rng.randint(0, 75)}:{rng.randint(0, 59):02d}"
 
 
-def _free_text(rng: random.Random) -> str:
-    """A free text to copy: a short phrase (1-4 words) or a sentence, sometimes extended so that
-    values rarely repeat verbatim."""
-    if rng.random() < 0.55:
+def _free_text(rng: random.Random, style: Style) -> str:
+    """A free text to copy: a short phrase (1-4 words; v2 only) or a sentence, sometimes extended so
+    that values rarely repeat verbatim."""
+    if style == "v2" and rng.random() < 0.55:
         return rng.choice(SHORT_TEXT)
     text = rng.choice(FREE_TEXT)
     r = rng.random()
@@ -102,16 +113,16 @@ def _id_maker(prefix: str) -> Callable[[random.Random], str]:
     return make
 
 
-_STRING_MAKERS: dict[str, Callable[[random.Random], str]] = {
-    "person": _person,
-    "email": _email,
+_STRING_MAKERS: dict[str, Callable[[random.Random, Style], str]] = {
+    "person": lambda rng, style: _person(rng),
+    "email": lambda rng, style: _email(rng),
     "url": _url,
     "path": _path,
-    "quote": lambda rng: _free_text(rng),
-    "city": lambda rng: rng.choice(CITIES),
-    "date": _date,
-    "time": _time,
-    "position": _position,
+    "quote": _free_text,
+    "city": lambda rng, style: rng.choice(CITIES),
+    "date": lambda rng, style: _date(rng),
+    "time": lambda rng, style: _time(rng),
+    "position": lambda rng, style: _position(rng),
 }
 
 Place = Literal["any", "last", "open", "bare"]
@@ -145,7 +156,8 @@ class Field:
     item: str = ""  # "strs": string kind of the items when pool is empty
     sub: tuple["Field", ...] = ()  # "object"
     adj: str = ""  # "int"/"num": the singular unit when the amount describes the object ("a 12 minute rental")
-    adj_for: tuple[str, ...] = ()  # the objects (name words) the amount can describe so
+    adj_for: tuple[str, ...] = ()  # the objects (name words) the amount can describe so (v2 only)
+    only: Style | None = None  # the corpus style the field belongs to, if only one (``Domain.fields_for``)
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema fragment of this argument (with its description)."""
@@ -174,11 +186,11 @@ class Field:
         s["description"] = self.desc
         return s
 
-    def value(self, rng: random.Random) -> Any:
-        """A random value of this argument, drawn from ``rng``."""
+    def value(self, rng: random.Random, style: Style) -> Any:
+        """A random value of this argument in corpus style ``style``, drawn from ``rng``."""
         k = self.kind
         if k in _STRING_MAKERS:
-            return _STRING_MAKERS[k](rng)
+            return _STRING_MAKERS[k](rng, style)
         if k == "id":
             return _id_maker(self.prefix)(rng)
         if k in ("pick", "enum"):
@@ -195,14 +207,14 @@ class Field:
                 return rng.sample(self.pool, n)
             out: list[str] = []
             while len(out) < n:
-                v = _STRING_MAKERS[self.item](rng)
+                v = _STRING_MAKERS[self.item](rng, style)
                 if v not in out:
                     out.append(v)
             return out
         if k == "nums":
             return [_number(rng, self.lo, self.hi, self.dec) for _ in range(rng.randint(2, 5))]
         if k == "object":
-            return {f.name: f.value(rng) for f in self.sub}
+            return {f.name: f.value(rng, style) for f in self.sub}
         raise ValueError(f"unknown field kind {k!r}")
 
 
@@ -223,8 +235,9 @@ def amount_words(f: Field, v: int | float, rng: random.Random) -> str:
     return f"{v}-{f.adj}" if rng.random() < 0.3 else f"{v} {f.adj}"
 
 
-def _phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, Place]:
-    """How a query mentions argument ``f`` with value ``v``, and where the phrase may go."""
+def _phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool, style: Style) -> tuple[str, Place]:
+    """How a query mentions argument ``f`` with value ``v``, and where the phrase may go (a short
+    free text unquoted: v2 only)."""
     n = f.noun
     if f.kind == "bool":
         vp = f.forms[0]
@@ -232,7 +245,7 @@ def _phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, P
             return rng.choice((vp, f"also {vp}", f"{vp} as well", f"please {vp}")), "any"
         return rng.choice((f"don't {vp}", f"no need to {vp}", f"do not {vp}", f"without having to {vp}")), "any"
     if f.kind == "quote":
-        if is_short_text(v) and rng.random() < 0.85:  # unquoted, often with another argument after it
+        if style == "v2" and is_short_text(v) and rng.random() < 0.85:  # unquoted, often with another argument after it
             if rng.random() < 0.2:
                 return v, "bare"
             forms = [f"{n} {v}", f"saying {v}", f"about {v}"] + [form.replace("{v}", v) for form in f.forms] * 2
@@ -263,6 +276,11 @@ def _phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, P
         forms += [s]
     forms += [form.replace("{v}", s) for form in f.forms] * 2
     return rng.choice(forms), "any"
+
+
+def only(style: Style, f: Field) -> Field:
+    """``f``, in corpus style ``style`` only (a field added in v2, or the v1 form of one v2 changed)."""
+    return replace(f, only=style)
 
 
 def S(name: str, kind: str, noun: str, desc: str, *forms: str, pool: tuple[Any, ...] = (), prefix: str = "") -> Field:

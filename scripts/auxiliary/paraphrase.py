@@ -3,13 +3,14 @@
 Every example in ``tools.json`` names its action with the action's one verb and its object with the
 object's one phrase ("archive the kiln load ..."), so a memory token can route on those words alone.
 Users do not write like that. The queries made here use other verbs and other names for the object
-(``VERBS``, ``OBJECTS``) in sentence frames as varied as the examples' (verb first, value first,
+(``VERBS``, ``OBJECTS``) in sentence frames the examples never use (the shipped v1 corpus, see
+``fields.Style``: ``_FRAMES_V1``) or as varied as the examples' (v2: verb first, value first,
 questions, words after the arguments: ``_FRAMES_*``), with the same argument phrasings as the
 examples - except that no word naming the object comes twice: an argument whose phrasing names the
 object by its own word ("sensor SNS-123" for a sensor called a probe) is worded otherwise, and the
 object takes a name none of whose words the arguments or the verb use (``render_paraphrase``).
-A few join two or three paraphrased calls into one query (``multi_paraphrases``), so that training
-on them keeps the share of multi-call examples.
+In v2 a few join two or three paraphrased calls into one query (``multi_paraphrases``), so that
+training on them keeps the share of multi-call examples.
 
 Adaptation trains on them with the memory rows held fixed (``AdaptConfig.paraphrases``): the rows
 learn from the plain examples only, and the adapter alone must carry these queries to them - the
@@ -30,7 +31,7 @@ from tokmem_agents.bank.records import Example, ToolCall
 from tokmem_agents.bank.specs import order_like_schema
 
 from .compose import _join_calls
-from .fields import Field, Place, _join, _phrase
+from .fields import Field, Place, Style, _join, _phrase
 from .tools import _PREPOSITIONS, _lead, _starts_with_value, _string_values, _Tool, draw_arguments
 
 # Other verbs for each action: (imperative, past participle). None shares a verb with another action,
@@ -122,6 +123,16 @@ OBJECTS: dict[str, tuple[str, ...]] = {
     "rehearsal": ("practice session", "choir practice"), "score": ("sheet music", "music sheet"),
     "singer": ("chorister", "choir member"),
 }
+# The v1 corpus's names where v2 changed them (v2: no "a cooking instructions").
+OBJECTS_V1: dict[str, tuple[str, ...]] = {
+    **OBJECTS, "recipe": ("cooking instructions", "cooking card"), "feeding": ("feeding routine", "meal times"),
+}
+
+
+def objects(style: Style) -> dict[str, tuple[str, ...]]:
+    """The other names of each object in corpus style ``style``."""
+    return OBJECTS if style == "v2" else OBJECTS_V1
+
 
 # Sentence frames. VP: verb, article (an amount: "a 45 minute ride"), object; V/O/PART: the verb, the
 # object and the participle on their own; IT: the verb with "it" as its object; ARGS: the argument
@@ -142,6 +153,8 @@ _FRAMES_CLOSED = (
 _FRAMES_ASK = ("What is the {O}{ARGS}?", "What's the {O}{ARGS}?", "What does the {O}{ARGS} look like?")
 _ASKING = frozenset(("lookup", "review", "inspect"))
 _FRAMES_VALUE = ("{FIRST} - {VP}{REST}", "{FIRST}: {V} the {O}{REST}", "For {FIRST}, {VP}{REST}.", "{FIRST}: the {O} - {IT}{REST}")
+# The v1 corpus's only frames (all open ones, verb first or object first).
+_FRAMES_V1 = _FRAMES_OPEN[:16]
 
 # Words that name nothing: left out when object names and argument phrases are compared.
 _STOPWORDS = frozenset(
@@ -175,9 +188,10 @@ _NEUTRAL = {
     "person": ("for {v}",), "city": ("in {v}",), "email": ("at {v}",), "url": ("at {v}",), "path": ("at {v}",),
     "pick": ("named {v}", "called {v}"), "enum": ("as {v}",), "int": ("number {v}",), "num": ("number {v}",),
 }
+_NEUTRAL_V1 = {**_NEUTRAL, "id": ("ID {v}", "with ID {v}", "number {v}")}
 
 
-def _neutral_phrase(f: Field, v: Any, rng: random.Random) -> str:
+def _neutral_phrase(f: Field, v: Any, rng: random.Random, style: Style) -> str:
     if f.kind == "quote":
         return f'saying "{v}"'
     if f.kind in ("strs", "nums"):
@@ -186,22 +200,23 @@ def _neutral_phrase(f: Field, v: Any, rng: random.Random) -> str:
         return "with " + _join([f"{s.noun} {v[s.name]}" for s in f.sub])
     if f.kind in ("int", "num") and f.unit:
         return f"{v} {f.unit}"
-    return rng.choice(_NEUTRAL.get(f.kind, ("{v}",))).replace("{v}", str(v))
+    neutral = _NEUTRAL if style == "v2" else _NEUTRAL_V1
+    return rng.choice(neutral.get(f.kind, ("{v}",))).replace("{v}", str(v))
 
 
 def _phrasing_without(avoid: set[str]) -> Callable[..., tuple[str, Place]]:
     """``fields._phrase``, drawn again while the phrase names the object by one of the words ``avoid``
     (outside the value), then without the argument's noun."""
 
-    def phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool) -> tuple[str, Place]:
-        text, place = _phrase(f, v, rng, bare_ok)
+    def phrase(f: Field, v: Any, rng: random.Random, bare_ok: bool, style: Style) -> tuple[str, Place]:
+        text, place = _phrase(f, v, rng, bare_ok, style)
         for _ in range(_TRIES):
             if not words(outside_values(text, v)) & avoid:
                 return text, place
-            text, place = _phrase(f, v, rng, bare_ok)
+            text, place = _phrase(f, v, rng, bare_ok, style)
         if f.kind == "bool":  # a boolean is its verb phrase; there is no other way to say it
             return text, place
-        return _neutral_phrase(f, v, rng), "any"
+        return _neutral_phrase(f, v, rng, style), "any"
 
     return phrase
 
@@ -230,16 +245,19 @@ def _with_it(verb: str) -> str:
 def render_paraphrase(tool: _Tool, rng: random.Random, inner: bool = False) -> tuple[str, dict[str, Any]]:
     """One query for ``tool`` that names its action and object in other words, and its arguments
     (``inner``: it will be one part of a multi-call query, so no frame that reads as a whole query).
+    v1 (``tool.style``) has the open frames verb first or object first and all the arguments only.
 
     The object's words come once: the arguments are worded without the object's own words (outside
     their values), and the object is named by a name none of whose words the arguments or the verb use."""
     own = own_words(tool)
+    v2 = tool.style == "v2"
+    names_of = objects(tool.style)[tool.obj[0]]
     for attempt in range(_TRIES):
-        d = draw_arguments(tool, rng, _phrasing_without(own), minimal=rng.random() < 0.12)
+        d = draw_arguments(tool, rng, _phrasing_without(own), minimal=v2 and rng.random() < 0.12)
         phrases = d.phrases
         # both words changed most of the time; sometimes only one, as real queries do
         verb, part = rng.choice(VERBS[tool.action.key])
-        obj = rng.choice(OBJECTS[tool.obj[0]])
+        obj = rng.choice(names_of)
         which = rng.random()
         if which < 0.2:
             verb, part = tool.action.verb, _participle(tool.action.key)
@@ -250,31 +268,32 @@ def render_paraphrase(tool: _Tool, rng: random.Random, inner: bool = False) -> t
             verb, part = rng.choice(others) if others else (tool.action.verb, _participle(tool.action.key))
         taken = words(" ".join(phrases)) | words(verb) | words(part) | words(d.amount)
         if words(obj) & taken:  # "copy the shelf bin, bin BIN-3440": a name none of whose words is taken
-            names = [n for n in OBJECTS[tool.obj[0]] if not words(n) & taken]
+            names = [n for n in names_of if not words(n) & taken]
             if not names and attempt < _TRIES - 1:
                 continue  # the arguments use a word of every name: other arguments
             obj = rng.choice(names or [obj])
         vp = f"{verb} {d.object_words(_article(tool.action.article, obj), obj)}"
         o = d.object_words("", obj).strip()
         fill = {"VP": vp, "V": verb, "O": o, "PART": part, "IT": _with_it(verb)}
-        style = rng.random()
-        if style < 0.15 and d.opens_with_value() and (len(phrases) > 1 or rng.random() < 0.5):  # value first
+        form = rng.random() if v2 else 1.0  # v1: no value-first frames
+        if form < 0.15 and d.opens_with_value() and (len(phrases) > 1 or rng.random() < 0.5):  # value first
             first, rest = d.plain[0], d.plain[1:] + d.bools + d.last
             frames = _FRAMES_VALUE[:2] if first == d.free else _FRAMES_VALUE
             if first.split(" ", 1)[0] in _PREPOSITIONS and first != d.free:
                 frames = ("{FIRST}, {VP}{REST}.", "{FIRST}, {V} the {O}{REST}")
             query = rng.choice(frames).format(FIRST=first, REST=_lead_in(rest, d.bools, rng) + _join(rest), **fill)
         else:
-            frames = _FRAMES_OPEN
-            if not d.last:
+            frames = _FRAMES_OPEN if v2 else _FRAMES_V1
+            if v2 and not d.last:
                 frames += _FRAMES_CLOSED
-            if tool.action.key in _ASKING:
+            if v2 and tool.action.key in _ASKING:
                 frames += _FRAMES_ASK if not d.last else _FRAMES_ASK[:2]
             if inner:  # these read as a whole query only
                 frames = tuple(f for f in frames if not f.startswith(("My manager", "Right,")))
             query = rng.choice(frames).format(ARGS=_lead_in(phrases, d.bools, rng, d.bare) + _join(phrases), **fill)
         if not _starts_with_value(query, d.args):
-            query = query[:1].upper() + query[1:] if rng.random() < 0.75 else query[:1].lower() + query[1:]
+            upper = 0.75 if v2 else 0.8
+            query = query[:1].upper() + query[1:] if rng.random() < upper else query[:1].lower() + query[1:]
         return query, order_like_schema(d.args, {"properties": {f.name: f.schema() for f in tool.fields}})
     raise AssertionError("unreachable")
 
@@ -313,7 +332,7 @@ def multi_paraphrases(tools: list[_Tool], n: int, seed: int, avoid: set[str]) ->
             break
         chosen = rng.sample(tools, min(len(tools), rng.choices((2, 3), weights=(70, 30))[0]))
         parts = [render_paraphrase(t, rng, inner=True) for t in chosen]
-        query = _join_calls(parts, rng)
+        query = _join_calls(parts, rng, tools[0].style)
         if query.lower() in seen:
             continue
         seen.add(query.lower())

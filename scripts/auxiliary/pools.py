@@ -35,6 +35,10 @@ URL_WORDS = (
     "season", "archive", "latest", "team", "plan", "checklist", "map", "audio", "specs",
 )
 PATH_ROOTS = ("/srv/data", "/home/ops", "~/projects", "/mnt/archive", "/var/lib/app", "./exports", "~/Documents", "/opt/common")
+# The v1 corpus (``fields.Style``, shipped) has "shared" and "north" (an enum value elsewhere) where v2
+# has "common" and "intake".
+URL_WORDS_V1 = tuple({"common": "shared", "intake": "north"}.get(w, w) for w in URL_WORDS)
+PATH_ROOTS_V1 = tuple("/opt/shared" if r == "/opt/common" else r for r in PATH_ROOTS)
 PATH_EXTS = ("csv", "json", "pdf", "txt", "png", "xlsx", "md", "log", "jpg", "yaml")
 CITIES = (
     "Lisbon", "Nairobi", "Osaka", "Reykjavik", "Montevideo", "Krakow", "Porto Alegre", "Vancouver", "Marrakesh",
@@ -116,7 +120,7 @@ FREE_TEXT = (
     "Meeting moved to the small hall",
     "Please don't wake the night shift",
 )
-# Short free texts (1-4 words, mostly lower case) said unquoted, often with another argument after
+# Short free texts (1-4 words, mostly lower case; v2 only) said unquoted, often with another argument after
 # them: none holds a word that opens an argument phrase (``tools._PREPOSITIONS``), so the span of
 # the text ends where the next phrase begins ("saying cracked rim | to Ana Silva").
 SHORT_TEXT = (

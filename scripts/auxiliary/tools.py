@@ -10,7 +10,7 @@ from typing import Any
 from tokmem_agents.bank.specs import order_like_schema
 
 from .domains import ACTIONS, DOMAINS, Action, Domain
-from .fields import Field, Place, _join, _phrase, amount_words
+from .fields import Field, Place, Style, _join, _phrase, amount_words
 from .pools import CONTEXTS
 
 
@@ -22,6 +22,7 @@ class _Tool:
     obj: tuple[str, str]
     fields: tuple[Field, ...]
     required: frozenset[str]
+    style: Style  # the corpus style its fields are drawn from and its queries rendered in
 
     def spec_dict(self, examples: list[dict[str, Any]]) -> dict[str, Any]:
         """The tool's spec as JSON (name, description, parameters) with ``examples``."""
@@ -42,7 +43,7 @@ def max_tools() -> int:
     return sum(len(d.objects) for d in DOMAINS) * len(ACTIONS)
 
 
-def _make_tools(n_tools: int, seed: int) -> list[_Tool]:
+def _make_tools(n_tools: int, seed: int, style: Style) -> list[_Tool]:
     if not 0 < n_tools <= max_tools():
         raise ValueError(f"n_tools must be between 1 and {max_tools()}, got {n_tools}")
     rng = random.Random(f"aux-tools-{seed}")
@@ -62,10 +63,10 @@ def _make_tools(n_tools: int, seed: int) -> list[_Tool]:
         name = f"{d.key}_{action.key}_{obj[0]}"
         trng = random.Random(f"aux-tool-{seed}-{name}")
         n = trng.choices((1, 2, 3, 4, 5), weights=(14, 28, 30, 18, 10))[0]
-        fields = trng.sample(d.fields, n)
+        fields = trng.sample(d.fields_for(style), n)
         n_req = trng.randint(1, n) if trng.random() < 0.6 else n
         required = frozenset(f.name for f in fields[:n_req])
-        tools.append(_Tool(name, d, action, obj, tuple(fields), required))
+        tools.append(_Tool(name, d, action, obj, tuple(fields), required, style))
     return tools
 
 
@@ -168,7 +169,7 @@ class Drawn:
         return bool(self.plain) and (self.plain[0] != self.free or self.bare)
 
 
-Phrase = Callable[[Field, Any, random.Random, bool], tuple[str, Place]]
+Phrase = Callable[[Field, Any, random.Random, bool, Style], tuple[str, Place]]
 
 
 def draw_arguments(tool: _Tool, rng: random.Random, phrase: Phrase = _phrase, minimal: bool = False) -> Drawn:
@@ -176,19 +177,19 @@ def draw_arguments(tool: _Tool, rng: random.Random, phrase: Phrase = _phrase, mi
     (``fields._phrase``'s signature; the paraphrases pass one that keeps the object's own words out);
     ``minimal``: the required arguments only. One unquoted free text at most: a short one said after
     a lead word goes right before a phrase that opens with a preposition ("saying cracked rim to Ana
-    Silva") or last; said bare, it follows the verb phrase."""
+    Silva") or last; said bare, it follows the verb phrase (v2; so is an amount before the object)."""
     chosen = [f for f in tool.fields if f.name in tool.required or (not minimal and rng.random() < 0.55)]
-    args = {f.name: f.value(rng) for f in chosen}
+    args = {f.name: f.value(rng, tool.style) for f in chosen}
     kinds = [f.kind for f in chosen]
     order = list(chosen)
     rng.shuffle(order)
 
     def say(f: Field) -> tuple[str, Place]:
-        return phrase(f, args[f.name], rng, kinds.count(f.kind) == 1 and len(chosen) <= 2)
+        return phrase(f, args[f.name], rng, kinds.count(f.kind) == 1 and len(chosen) <= 2, tool.style)
 
     said = [(f, *say(f)) for f in order]
     drawn = Drawn(args, [], [], [])
-    sized = [f for f in order if f.adj and tool.obj[0] in f.adj_for]
+    sized = [f for f in order if f.adj and tool.obj[0] in f.adj_for and tool.style == "v2"]
     if sized and rng.random() < 0.3:  # "schedule a 45 minute rental"
         drawn.amount = amount_words(sized[0], args[sized[0].name], rng)
         said = [x for x in said if x[0] is not sized[0]]
@@ -251,14 +252,19 @@ _TERSE = ("{V} {O}{ARGS}", "{V} the {O}{ARGS}", "{VP}{ARGS}", "{O} {V}{ARGS}", "
 
 
 def _render_single(tool: _Tool, rng: random.Random, inner: bool = False) -> tuple[str, dict[str, Any]]:
-    """One query and its arguments for ``tool`` (``inner``: it will be one part of a multi-call query)."""
-    style = rng.random()
-    d = draw_arguments(tool, rng, minimal=0.22 <= style < 0.4)
+    """One query and its arguments for ``tool`` (``inner``: it will be one part of a multi-call query;
+    the short forms are v2's)."""
+    if tool.style == "v2":  # the form first: a short query says the required arguments only
+        form = rng.random()
+        d = draw_arguments(tool, rng, minimal=0.22 <= form < 0.4)
+    else:  # v1 (shipped) draws the form after the arguments
+        d = draw_arguments(tool, rng)
+        form = rng.random()
     plain, bools, last, phrases = d.plain, d.bools, d.last, d.phrases
     verb, art, obj = tool.action.verb, tool.action.article, tool.obj[1]
     vp = f"{verb} {d.object_words(art, obj)}"
     lowered = False
-    if style < 0.12 and d.opens_with_value():  # value first
+    if form < 0.12 and d.opens_with_value():  # value first
         first, rest = plain[0], plain[1:] + bools + last
         tail = _lead(rest, bools, rng) + _join(rest) if rest else ""
         if first == d.free:
@@ -268,10 +274,10 @@ def _render_single(tool: _Tool, rng: random.Random, inner: bool = False) -> tupl
         else:
             forms = [f"For {first}, {vp}{tail}.", f"{first} - please {vp}{tail}."]
             query = rng.choice(forms + ([f"{first}: {vp}{tail}"] if ":" not in first else []))
-    elif style < 0.22 and phrases:  # terse, with punctuation
+    elif form < 0.22 and phrases:  # terse, with punctuation
         o = d.object_words("", obj).strip()
         query = rng.choice((f"{verb} {o}: ", f"{verb} {o} - ", f"{o} {verb}: ")) + ", ".join(phrases)
-    elif style < 0.4:  # short: the required arguments, few words
+    elif form < 0.4 and tool.style == "v2":  # short: few words (the required arguments only from 0.22)
         args_text = (_lead(phrases, bools, rng, d.bare) if phrases else "") + _join(phrases)
         if not d.bare and phrases and phrases[0] not in bools and rng.random() < 0.7:
             args_text = " " + _join(phrases)
@@ -297,8 +303,9 @@ def _tool_examples(tool: _Tool, n: int, rng: random.Random) -> list[dict[str, An
         if len(out) == n:
             break
         q, args = _render_single(tool, rng)
-        if q.lower() in seen:  # case-duplicates too
+        key = q.lower() if tool.style == "v2" else q  # v2: no case-duplicates either
+        if key in seen:
             continue
-        seen.add(q.lower())
+        seen.add(key)
         out.append({"query": q, "arguments": args})
     return out
