@@ -7,7 +7,8 @@ from typing import Any
 
 from tokmem_agents.bank.records import Example, ToolCall
 
-from .tools import _render_single, _starts_with_value, _Tool
+from .fields import Style
+from .tools import _render_single, _starts_with_value, _string_values, _Tool
 
 CONNECTORS_MID = (". Also, ", ". Then, ", " and then ", "; after that, ", ". After that, ", ", then ", ". Next, ",
                   ". Oh, and ", ". Plus, ", ". And ", ". Once that's done, ", ". In addition, ")
@@ -20,15 +21,25 @@ def _lower_first(query: str, args: dict[str, Any]) -> str:
     return query[:1].lower() + query[1:]
 
 
-def _join_calls(parts: list[tuple[str, dict[str, Any]]], rng: random.Random) -> str:
-    out = parts[0][0].rstrip().rstrip(".?!")
+def _unstop(query: str, args: dict[str, Any], style: Style) -> str:
+    """``query`` without its final stop, unless (v2) that ends a value ("... request: Thanks for covering!")."""
+    query = query.strip()
+    if style == "v2" and any(query.endswith(s) for s in _string_values(args)):
+        return query
+    return query.rstrip(".?!")
+
+
+def _join_calls(parts: list[tuple[str, dict[str, Any]]], rng: random.Random, style: Style) -> str:
+    out = _unstop(*parts[0], style)
     for i, (q, args) in enumerate(parts[1:], start=1):
         conn = rng.choice(CONNECTORS_LAST if i == len(parts) - 1 else CONNECTORS_MID)
-        out += conn + _lower_first(q.strip().rstrip(".?!"), args)
+        out += conn + _lower_first(_unstop(q, args, style), args)
+    if style == "v2" and out[-1:] in ".?!":  # a value's own final stop ends the query
+        return out
     return out + rng.choice((".", ".", ".", ""))
 
 
-def _make_multi(tools: list[_Tool], n: int, seed: int) -> list[Example]:
+def _make_multi(tools: list[_Tool], n: int, seed: int, style: Style) -> list[Example]:
     rng = random.Random(f"aux-multi-{seed}")
     if len(tools) < 2:
         return []
@@ -42,7 +53,7 @@ def _make_multi(tools: list[_Tool], n: int, seed: int) -> list[Example]:
             j = rng.randrange(1, k)
             chosen[j] = chosen[j - 1]
         parts = [_render_single(t, rng, inner=True) for t in chosen]
-        query = _join_calls(parts, rng)
+        query = _join_calls(parts, rng, style)
         if query in seen:
             continue
         seen.add(query)

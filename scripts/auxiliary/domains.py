@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fields import NA, A, B, E, Field, I, N, O, S
+from .fields import NA, A, B, E, Field, I, N, O, S, Style, only
 from .pools import (
     AISLES,
     APIARY_SITES,
@@ -67,7 +67,11 @@ class Domain:
     key: str
     label: str
     objects: tuple[tuple[str, str], ...]  # (name word, phrase)
-    fields: tuple[Field, ...]
+    fields: tuple[Field, ...]  # of every corpus style (``fields_for``)
+
+    def fields_for(self, style: Style) -> tuple[Field, ...]:
+        """The argument fields of the domain in corpus style ``style``."""
+        return tuple(f for f in self.fields if f.only in (None, style))
 
 
 @dataclass(frozen=True)
@@ -106,16 +110,17 @@ DOMAINS: tuple[Domain, ...] = (
         S("driver", "person", "driver", "Full name of the driver", "driven by {v}", "for driver {v}"),
         S("destination", "city", "destination", "Destination city", "to {v}", "heading to {v}"),
         S("departure_date", "date", "departure date", "Departure date (YYYY-MM-DD)", "departing {v}", "leaving on {v}"),
-        N("load_kg", "load", "Load weight in kilograms", 50, 12000, 1, "kg"),
+        N("load_kg", "load", "Load weight in kilograms", 50, 12000, 1, "kg", adj="kg", adj_for=("shipment",)),
         E("service", "service", "Service level", ("standard", "express", "overnight"), "as {v}", "using {v} service"),
         A("stops", "stops", "Intermediate stops, in order", (), "city", "stopping in {v}", "via {v}"),
         B("notify_dispatch", "Notify the dispatcher", "notify the dispatcher"),
         S("dispatcher_email", "email", "dispatcher email", "E-mail address of the dispatcher", "cc {v}"),
+        only("v2", S("comment", "quote", "comment", "Free-text comment", "noting {v}")),
     )),
     Domain("lab", "lab inventory", (("reagent", "reagent"), ("sample", "sample"), ("freezer_slot", "freezer slot")), (
         S("sample_id", "id", "sample", "Sample identifier", "for sample {v}", prefix="SMP"),
         S("reagent", "pick", "reagent", "Reagent name", "of {v}", pool=LAB_REAGENTS),
-        N("volume_ml", "volume", "Volume in millilitres", 0.5, 2000, 1, "ml"),
+        N("volume_ml", "volume", "Volume in millilitres", 0.5, 2000, 1, "ml", adj="ml", adj_for=("sample", "reagent")),
         E("storage", "storage", "Storage condition", ("ambient", "chilled", "frozen"), "kept {v}", "stored {v}"),
         S("owner", "person", "owner", "Person responsible", "owned by {v}"),
         O("location", "location", "Where it is stored",
@@ -123,16 +128,18 @@ DOMAINS: tuple[Domain, ...] = (
         B("hazardous", "Whether it is hazardous", "mark it as hazardous"),
         S("expiry", "date", "expiry date", "Expiry date (YYYY-MM-DD)", "expiring {v}", "expires {v}"),
         S("protocol_path", "path", "protocol", "Path of the protocol document"),
+        only("v2", S("comment", "quote", "comment", "Free-text comment", "noting {v}")),
     )),
     Domain("music", "music library", (("album", "album"), ("track", "track"), ("playlist", "playlist")), (
         S("title", "pick", "title", "Track or album title", "called {v}", "titled {v}", pool=SONGS),
         S("artist", "pick", "artist", "Artist name", "by {v}", pool=ARTISTS),
         E("genre", "genre", "Genre", ("jazz", "rock", "classical", "ambient", "folk", "hip-hop"), "under {v}"),
-        I("rating", "rating", "Rating from 1 to 5", 1, 5, "stars"),
+        I("rating", "rating", "Rating from 1 to 5", 1, 5, "stars", adj="star", adj_for=("album", "track")),
         A("moods", "moods", "Mood tags", MOODS, "", "tagged {v}"),
         S("cover_url", "url", "cover image", "URL of the cover image", "cover at {v}"),
         B("favorite", "Add to favorites", "add it to my favorites"),
         I("year", "year", "Release year", 1958, 2025, "", "from {v}", "released in {v}"),
+        only("v2", S("comment", "quote", "comment", "Listener comment", "saying {v}", "commenting {v}")),
     )),
     Domain("garden", "garden planner", (("plot", "garden plot"), ("seedling", "seedling tray"), ("watering_plan", "watering plan")), (
         S("plant", "pick", "plant", "Plant variety", "for the {v}", pool=PLANTS),
@@ -144,6 +151,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("gardener_email", "email", "gardener email", "E-mail of the gardener", "assigned to {v}"),
         B("organic", "Organic only", "keep it organic"),
         NA("soil_ph", "soil pH readings", "Soil pH readings", 5.0, 8.0, 1),
+        only("v2", S("remark", "quote", "remark", "Free-text remark", "noting {v}")),
     )),
     Domain("astro", "astronomy observing log", (("observation", "observation"), ("target", "observing target"), ("session", "telescope session")), (
         S("target", "pick", "target", "Object observed", "of {v}", "on {v}", pool=ASTRO_TARGETS),
@@ -154,15 +162,16 @@ DOMAINS: tuple[Domain, ...] = (
         S("site", "city", "site", "Observing site", "from {v}", "in {v}"),
         E("seeing", "seeing", "Seeing conditions", ("poor", "fair", "good", "excellent"), "with {v} seeing"),
         S("night", "date", "night", "Night of the observation (YYYY-MM-DD)", "on the night of {v}", "on {v}"),
-        I("exposure_s", "exposure", "Exposure in seconds", 1, 600, "seconds", "{v} s exposure"),
+        I("exposure_s", "exposure", "Exposure in seconds", 1, 600, "seconds", "{v} s exposure", adj="second", adj_for=("observation",)),
         A("filters", "filters", "Filters used", ASTRO_FILTERS, "", "through {v}"),
+        only("v2", S("notes", "quote", "notes", "Free-text notes", "noting {v}")),
     )),
     Domain("recipe", "recipe box", (("recipe", "recipe"), ("meal_plan", "meal plan"), ("pantry_item", "pantry item")), (
         S("dish", "pick", "dish", "Dish name", "for {v}", pool=DISHES),
-        I("servings", "servings", "Number of servings", 1, 12, "servings", "for {v} people"),
+        I("servings", "servings", "Number of servings", 1, 12, "servings", "for {v} people", adj="serving", adj_for=("recipe", "meal_plan")),
         A("ingredients", "ingredients", "Ingredients", INGREDIENTS, "", "using {v}"),
         E("cuisine", "cuisine", "Cuisine", ("italian", "thai", "mexican", "indian", "japanese", "greek")),
-        I("prep_minutes", "prep time", "Preparation time in minutes", 5, 180, "minutes", "ready in {v} minutes"),
+        I("prep_minutes", "prep time", "Preparation time in minutes", 5, 180, "minutes", "ready in {v} minutes", adj="minute", adj_for=("recipe",)),
         S("source_url", "url", "source", "Where the recipe comes from", "from {v}"),
         B("vegetarian", "Vegetarian", "make it vegetarian"),
         S("remark", "quote", "remark", "A free-text remark", "remember {v}"),
@@ -171,12 +180,13 @@ DOMAINS: tuple[Domain, ...] = (
         S("member", "person", "member", "Member name", "for {v}"),
         S("exercise", "pick", "exercise", "Exercise", "for the {v}", pool=EXERCISES),
         I("reps", "reps", "Repetitions per set", 1, 30, "reps"),
-        N("weight_kg", "weight", "Weight in kilograms", 2.5, 250, 1, "kg", "at {v} kg"),
-        I("sets", "sets", "Number of sets", 1, 8, "sets"),
+        N("weight_kg", "weight", "Weight in kilograms", 2.5, 250, 1, "kg", "at {v} kg", adj="kg", adj_for=("personal_record",)),
+        I("sets", "sets", "Number of sets", 1, 8, "sets", adj="set", adj_for=("workout",)),
         E("intensity", "intensity", "Perceived intensity", ("light", "moderate", "hard")),
         S("session_date", "date", "session date", "Date of the session (YYYY-MM-DD)", "on {v}"),
         S("coach_email", "email", "coach", "E-mail of the coach", "loop in {v}"),
         A("muscles", "muscle groups", "Muscle groups worked", MUSCLES, "", "targeting {v}"),
+        only("v2", S("feeling", "quote", "feeling", "How the session felt", "feeling {v}")),
     )),
     Domain("library", "library loans desk", (("loan", "loan"), ("hold", "hold"), ("reader_card", "reader card")), (
         S("isbn", "id", "ISBN", "ISBN of the book", prefix="978"),
@@ -188,6 +198,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("card_number", "id", "card", "Reader card number", "card number {v}", prefix="LIB"),
         B("notify_patron", "Notify the patron", "let the patron know"),
         E("format", "format", "Book format", ("hardcover", "paperback", "ebook", "audiobook"), "as {v}", "the {v} edition"),
+        only("v2", S("request", "quote", "request", "What the patron asked", "saying {v}")),
     )),
     Domain("helpdesk", "IT helpdesk", (("incident", "incident"), ("service_request", "service request"), ("laptop", "laptop")), (
         S("incident_id", "id", "incident", "Incident number", prefix="INC"),
@@ -203,12 +214,13 @@ DOMAINS: tuple[Domain, ...] = (
         S("plate", "pick", "plate", "Licence plate", "for plate {v}", pool=PLATES),
         E("lot", "lot", "Parking lot", ("north", "south", "east", "west"), "in the {v} lot"),
         S("start", "date", "start date", "First valid day (YYYY-MM-DD)", "starting {v}", "from {v}"),
-        I("duration_hours", "duration", "Duration in hours", 1, 72, "hours"),
+        I("duration_hours", "duration", "Duration in hours", 1, 72, "hours", adj="hour", adj_for=("permit", "space")),
         S("holder", "person", "holder", "Permit holder", "for {v}", "in the name of {v}"),
         O("vehicle", "vehicle", "The vehicle",
           S("make", "pick", "make", "Make", pool=CAR_MAKES), S("color", "pick", "color", "Colour", pool=COLORS)),
         I("level", "level", "Garage level", -3, 6, "", "on level {v}"),
         B("paid", "Already paid", "mark it as paid"),
+        only("v2", S("reason", "quote", "reason", "Reason given", "because {v}")),
     )),
     Domain("petclinic", "pet clinic", (("appointment", "vet appointment"), ("patient", "patient record"), ("vaccination", "vaccination")), (
         S("pet_name", "pick", "pet", "Name of the pet", "for {v}", pool=PET_NAMES),
@@ -220,6 +232,7 @@ DOMAINS: tuple[Domain, ...] = (
         N("weight_kg", "weight", "Weight in kilograms", 0.2, 60, 1, "kg"),
         A("symptoms", "symptoms", "Observed symptoms", SYMPTOMS, "", "for {v}"),
         B("reminder", "Send a reminder", "send a reminder"),
+        only("v2", S("reason", "quote", "reason", "Reason for the visit", "about {v}", "because {v}")),
     )),
     Domain("sensor", "field sensor network", (("sensor", "sensor"), ("calibration", "calibration"), ("alert_rule", "alert rule")), (
         S("sensor_id", "id", "sensor", "Sensor identifier", prefix="SNS"),
@@ -230,6 +243,7 @@ DOMAINS: tuple[Domain, ...] = (
         I("interval_minutes", "interval", "Sampling interval in minutes", 1, 120, "minutes", "every {v} minutes"),
         S("dashboard_url", "url", "dashboard", "Dashboard URL"),
         B("muted", "Mute notifications", "mute its notifications"),
+        only("v2", S("comment", "quote", "comment", "Free-text comment", "noting {v}")),
     )),
     Domain("bookmarks", "bookmark manager", (("bookmark", "bookmark"), ("collection", "bookmark collection"), ("reading_queue", "reading queue")), (
         S("link", "url", "link", "The bookmarked URL", "for {v}"),
@@ -244,21 +258,24 @@ DOMAINS: tuple[Domain, ...] = (
         I("episode_number", "episode", "Episode number", 1, 900, "", "episode {v}", "number {v}"),
         S("feed_url", "url", "feed", "RSS feed URL"),
         N("speed", "speed", "Playback speed", 0.75, 2.5, 2, "x", "at {v}x"),
-        S("start_at", "time", "start", "Start position (MM:SS)", "from {v}", "starting at {v}"),
+        only("v1", S("start_at", "time", "start", "Start position (MM:SS)", "from {v}", "starting at {v}")),
+        only("v2", S("start_at", "position", "start", "Start position (M:SS)", "from {v}", "starting at {v}")),
         B("download", "Download for offline", "download it for offline listening"),
         E("quality", "quality", "Audio quality", ("low", "standard", "high")),
         S("host", "person", "host", "Host name", "hosted by {v}"),
+        only("v2", S("title", "quote", "title", "Title to file it under", "titled {v}", "called {v}")),
     )),
     Domain("warehouse", "warehouse bin system", (("bin", "storage bin"), ("pallet", "pallet"), ("pick_order", "pick order")), (
         S("sku", "id", "SKU", "Stock keeping unit", prefix="SKU"),
         S("bin_code", "id", "bin", "Bin code", "in bin {v}", prefix="BIN"),
-        I("quantity", "quantity", "Number of units", 1, 5000, "units"),
+        I("quantity", "quantity", "Number of units", 1, 5000, "units", adj="unit", adj_for=("pallet", "pick_order", "bin")),
         O("position", "position", "Where in the warehouse",
           S("aisle", "pick", "aisle", "Aisle", pool=AISLES), I("shelf", "shelf", "Shelf", 1, 9)),
         S("handler", "person", "handler", "Person handling it", "handled by {v}"),
         B("fragile", "Fragile goods", "mark it fragile"),
         E("carrier", "carrier", "Outbound carrier", ("ups", "dhl", "fedex", "local courier"), "via {v}"),
         S("manifest_path", "path", "manifest", "Path of the manifest", "with the manifest at {v}"),
+        only("v2", S("remark", "quote", "remark", "Free-text remark", "marked {v}")),
         O("dimensions", "dimensions", "Size in centimetres",
           I("width_cm", "width", "Width", 5, 200), I("height_cm", "height", "Height", 5, 200), I("depth_cm", "depth", "Depth", 5, 200)),
     )),
@@ -267,19 +284,21 @@ DOMAINS: tuple[Domain, ...] = (
         N("ph", "pH", "pH value", 5.5, 8.8, 1, "", "at pH {v}"),
         N("water_c", "water", "Water temperature in Celsius", 18, 30, 1, "degrees"),
         A("fish", "fish", "Species in the tank", FISH, "", "with {v}"),
-        I("volume_liters", "volume", "Tank volume in litres", 10, 800, "liters"),
+        I("volume_liters", "volume", "Tank volume in litres", 10, 800, "liters", adj="liter", adj_for=("tank",)),
         S("tested_on", "date", "test date", "Date of the test (YYYY-MM-DD)", "tested on {v}"),
         B("alert", "Alert on drift", "alert me if it drifts"),
         NA("nitrate_ppm", "nitrate readings", "Nitrate readings in ppm", 0, 80, 1),
+        only("v2", S("remark", "quote", "remark", "Free-text remark", "noting {v}")),
     )),
     Domain("bikeshare", "bike share service", (("bike", "bike"), ("dock", "docking station"), ("rental", "rental")), (
         S("bike_id", "id", "bike", "Bike number", prefix="BK"),
         S("dock", "pick", "dock", "Dock name", "at {v}", "to {v}", pool=DOCKS),
         S("rider_email", "email", "rider", "Rider's e-mail", "for {v}"),
-        I("duration_min", "duration", "Rental length in minutes", 5, 240, "minutes"),
+        I("duration_min", "duration", "Rental length in minutes", 5, 240, "minutes", adj="minute", adj_for=("rental",)),
         B("electric", "Electric bike", "make it an e-bike"),
         E("plan", "plan", "Pricing plan", ("single ride", "day pass", "monthly"), "on the {v} plan", "with a {v}"),
         S("city", "city", "city", "City", "in {v}"),
+        only("v2", S("issue", "quote", "issue", "Problem reported", "reporting {v}")),
     )),
     Domain("vineyard", "vineyard log", (("harvest", "harvest"), ("barrel", "barrel"), ("tasting", "tasting")), (
         S("block", "id", "block", "Vineyard block", "from block {v}", prefix="BLK"),
@@ -301,6 +320,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("image_url", "url", "image", "Image URL", "with the photo at {v}"),
         B("on_display", "On display", "put it on display"),
         E("condition", "condition", "Condition", ("poor", "fair", "good", "excellent"), "in {v} condition"),
+        only("v2", S("caption", "quote", "caption", "Caption text", "captioned {v}")),
     )),
     Domain("housekeeping", "hotel housekeeping", (("room", "hotel room"), ("linen_order", "linen order"), ("inspection", "room inspection")), (
         I("room_number", "room", "Room number", 101, 1299),
@@ -322,11 +342,12 @@ DOMAINS: tuple[Domain, ...] = (
         B("rated", "Rated game", "make it rated"),
         S("played_on", "date", "date", "When it was played (YYYY-MM-DD)", "played on {v}"),
         S("venue", "pick", "venue", "Venue", "at the {v}", pool=CHESS_VENUES),
+        only("v2", S("comment", "quote", "comment", "Annotator's comment", "saying {v}", "annotated {v}")),
     )),
     Domain("apiary", "beekeeping journal", (("hive", "hive"), ("honey_batch", "honey batch"), ("queen", "queen record")), (
         S("hive_id", "id", "hive", "Hive identifier", prefix="HV"),
-        I("frames", "frames", "Frames of brood", 1, 20, "frames"),
-        N("honey_kg", "honey", "Honey harvested in kilograms", 0.5, 60, 1, "kg"),
+        I("frames", "frames", "Frames of brood", 1, 20, "frames", adj="frame", adj_for=("hive",)),
+        N("honey_kg", "honey", "Honey harvested in kilograms", 0.5, 60, 1, "kg", adj="kg", adj_for=("honey_batch",)),
         B("queen_seen", "Queen seen", "mark the queen as seen"),
         E("temperament", "temperament", "Colony temperament", ("calm", "nervous", "defensive"), "as {v}"),
         S("apiary", "pick", "apiary", "Apiary site", "at the {v}", pool=APIARY_SITES),
@@ -336,23 +357,25 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("marina", "marina office", (("berth", "berth"), ("vessel", "vessel registration"), ("fuel_order", "fuel order")), (
         S("boat", "pick", "boat", "Boat name", "for the {v}", pool=BOATS),
         S("berth", "id", "berth", "Berth code", "at berth {v}", prefix="P"),
-        N("length_m", "length", "Boat length in metres", 4, 40, 1, "m", "{v} metres long"),
+        N("length_m", "length", "Boat length in metres", 4, 40, 1, "m", "{v} metres long", adj="metre", adj_for=("vessel", "berth")),
         S("skipper", "person", "skipper", "Skipper name", "skippered by {v}"),
         S("arrival", "date", "arrival", "Arrival date (YYYY-MM-DD)", "arriving {v}", "on {v}"),
         S("arrival_time", "time", "arrival time", "Arrival time (HH:MM)", "at {v}"),
-        I("fuel_liters", "fuel", "Fuel in litres", 20, 2000, "liters"),
+        I("fuel_liters", "fuel", "Fuel in litres", 20, 2000, "liters", adj="liter", adj_for=("fuel_order",)),
         A("services", "services", "Services requested", BOAT_SERVICES, "", "with {v}"),
         S("skipper_email", "email", "skipper email", "Skipper's e-mail", "reachable at {v}"),
+        only("v2", S("request", "quote", "request", "Skipper's request", "requesting {v}")),
     )),
     Domain("camping", "campground office", (("campsite", "campsite"), ("firewood_order", "firewood order"), ("ranger_patrol", "ranger patrol")), (
         S("site_code", "id", "site", "Campsite code", prefix="SITE"),
-        I("party_size", "party size", "Number of campers", 1, 12, "people", "for {v} people"),
+        I("party_size", "party size", "Number of campers", 1, 12, "people", "for {v} people", adj="person", adj_for=("campsite",)),
         S("arrival", "date", "arrival", "Arrival date (YYYY-MM-DD)", "arriving {v}", "from {v}"),
-        I("nights", "nights", "Number of nights", 1, 14, "nights"),
+        I("nights", "nights", "Number of nights", 1, 14, "nights", adj="night", adj_for=("campsite",)),
         S("leader", "person", "group leader", "Group leader", "under {v}"),
         A("amenities", "amenities", "Required amenities", CAMP_AMENITIES, "", "with {v}"),
         B("pets", "Pets allowed", "allow pets"),
         E("site_type", "site type", "Kind of site", ("tent", "trailer", "cabin"), "for a {v}"),
+        only("v2", S("special_request", "quote", "request", "Special request", "requesting {v}")),
     )),
     Domain("pottery", "pottery studio", (("kiln_load", "kiln load"), ("glaze", "glaze recipe"), ("class_slot", "class slot")), (
         S("piece", "quote", "piece", "Description of the piece", "for the piece {v}"),
@@ -361,7 +384,7 @@ DOMAINS: tuple[Domain, ...] = (
         S("firing_date", "date", "firing date", "Firing date (YYYY-MM-DD)", "firing on {v}"),
         S("student", "person", "student", "Student name", "for {v}"),
         S("student_email", "email", "student email", "Student e-mail", "send it to {v}"),
-        I("pieces", "pieces", "Number of pieces", 1, 40, "pieces"),
+        I("pieces", "pieces", "Number of pieces", 1, 40, "pieces", adj="piece", adj_for=("kiln_load",)),
         S("photo_path", "path", "photo", "Path of a photo"),
     )),
     Domain("choir", "choir rehearsal planner", (("rehearsal", "rehearsal"), ("score", "score"), ("singer", "singer")), (

@@ -30,11 +30,15 @@ URL_HOSTS = (
     "pages.greenleaf.coop", "help.lumen-health.org",
 )
 URL_WORDS = (
-    "reports", "gallery", "2024", "spring", "summary", "v2", "assets", "shared", "uploads", "overview", "draft",
-    "final", "q3", "field-trip", "index", "release-notes", "setup", "guide", "north", "batch-7", "photos",
+    "reports", "gallery", "2024", "spring", "summary", "v2", "assets", "common", "uploads", "overview", "draft",
+    "final", "q3", "field-trip", "index", "release-notes", "setup", "guide", "intake", "batch-7", "photos",
     "season", "archive", "latest", "team", "plan", "checklist", "map", "audio", "specs",
 )
-PATH_ROOTS = ("/srv/data", "/home/ops", "~/projects", "/mnt/archive", "/var/lib/app", "./exports", "~/Documents", "/opt/shared")
+PATH_ROOTS = ("/srv/data", "/home/ops", "~/projects", "/mnt/archive", "/var/lib/app", "./exports", "~/Documents", "/opt/common")
+# The v1 corpus (``fields.Style``, shipped) has "shared" and "north" (an enum value elsewhere) where v2
+# has "common" and "intake".
+URL_WORDS_V1 = tuple({"common": "shared", "intake": "north"}.get(w, w) for w in URL_WORDS)
+PATH_ROOTS_V1 = tuple("/opt/shared" if r == "/opt/common" else r for r in PATH_ROOTS)
 PATH_EXTS = ("csv", "json", "pdf", "txt", "png", "xlsx", "md", "log", "jpg", "yaml")
 CITIES = (
     "Lisbon", "Nairobi", "Osaka", "Reykjavik", "Montevideo", "Krakow", "Porto Alegre", "Vancouver", "Marrakesh",
@@ -115,6 +119,25 @@ FREE_TEXT = (
     "It's the one with the red cover",
     "Meeting moved to the small hall",
     "Please don't wake the night shift",
+)
+# Short free texts (1-4 words, mostly lower case; v2 only) said unquoted, often with another argument after
+# them: none holds a word that opens an argument phrase (``tools._PREPOSITIONS``), so the span of
+# the text ends where the next phrase begins ("saying cracked rim | to Ana Silva").
+SHORT_TEXT = (
+    "too salty", "lid won't close", "cracked rim", "running late", "great finish", "needs a remaster",
+    "cloudy water", "fan is loud", "wobbly leg", "loose handle", "bright acidity", "smells smoky", "tastes flat",
+    "leaking slightly", "spare key missing", "stack carefully", "very calm colony", "gate code changed",
+    "battery drains fast", "stays cold", "slight crack", "tenors rushing", "lovely glaze run", "chain slipping",
+    "handle gently", "fragile glass", "label faded", "sold out", "great pace", "knee felt fine", "extra pillows",
+    "sticky keys", "blurry photo", "strong gusts", "perfect crust", "mild sweetness", "noisy neighbours",
+    "urgent fix", "dusty shelves", "quick rinse", "broken bell", "sunset slot preferred", "missing receipt",
+    "sweet finish", "nervous bees", "queen looks healthy", "wifi keeps dropping", "screen flickers",
+    "printer jammed again", "VPN won't connect", "seems tired", "rust spots", "flat tyre", "squeaky brakes",
+    "loved it", "meh", "needs more garlic", "reorder soon", "best one yet", "too sweet", "bitter aftertaste",
+    "lights flicker", "door sticks", "missing pieces", "ok", "all good", "slow drain", "low battery",
+    "thin walls", "pale colour", "uneven glaze", "altos flat", "sopranos sharp", "bar 12 again",
+    "Monday batch", "try again", "Needs more basil", "Cracked lid", "Too bitter", "Great night",
+    "Leaks a bit", "Quiet room wanted", "Late checkout", "Crisp finish", "Wobbly shelf",
 )
 SONGS = (
     "Blue in Green", "Harbor Lights", "Paper Moons", "Wild Orchid", "Midnight Ferry", "Copper Sky",
