@@ -241,9 +241,10 @@ def test_an_existing_path_of_an_alias_s_name_is_loaded_as_that_path(
     assert resolve_model(Path("qwen2.5-coder-0.5b"))[1] == "dir"
 
 
-def test_a_path_object_never_names_an_embedded_backbone(fake_parts: bytes) -> None:
+def test_a_path_object_never_names_an_embedded_backbone(fake_parts: bytes, tmp_path: Path) -> None:
+    assert resolve_model(Path("qwen2.5-coder-0.5b"))[:2] == ("qwen2.5-coder-0.5b", "hub")
     with pytest.raises(BackboneError, match="no such model file or directory"):
-        resolve_model(Path("qwen2.5-coder-0.5b"))
+        resolve_model(tmp_path / "qwen2.5-coder-0.5b")
 
 
 @pytest.mark.parametrize("text", ["embedded:Nope", "EMBEDDED:nope"])
