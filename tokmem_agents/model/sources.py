@@ -110,7 +110,7 @@ def embedded_model_path(model: str = EMBEDDED_ID) -> Path:
     shipped in parts is joined and verified on first use."""
     m = embedded_model(model)
     if m is None:
-        raise BackboneError(f"{model}: not a named embedded model (known: {', '.join(EMBEDDED_MODELS)})")
+        raise _not_named(model)
     dirs = {dist: _package_dir(dist) for dist, _ in m.parts}
     missing = [dist for dist, d in dirs.items() if d is None]
     if missing:
@@ -125,6 +125,10 @@ def embedded_model_path(model: str = EMBEDDED_ID) -> Path:
             what = "the embedded GGUF" if len(files) == 1 else f"part {i} of {len(files)} of the embedded GGUF"
             raise BackboneError(f"{f}: {what} is missing; reinstall with `{m.install}`")
     return files[0] if len(files) == 1 else _joined(m, files)
+
+
+def _not_named(model: str) -> BackboneError:
+    return BackboneError(f"{model}: not a named embedded model (known: {', '.join(EMBEDDED_MODELS)})")
 
 
 def _cannot_join(m: EmbeddedModel, target: Path, e: OSError) -> BackboneError:
@@ -190,7 +194,7 @@ def resolve_model(model: str | os.PathLike[str] | None) -> tuple[str, str, Path 
     if isinstance(model, str):
         named = embedded_model(model)
         if named is None and model.lower().startswith("embedded:"):
-            return model, "gguf", embedded_model_path(model)  # raises: not a named embedded model
+            raise _not_named(model)
         if named is not None and not p.exists():
             return named.id, "gguf", embedded_model_path(named.id)
         if named is not None:
