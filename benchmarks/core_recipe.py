@@ -3,7 +3,7 @@ held-out queries (in-domain phrasings: the numbers ``tests/integration/test_core
 and on the development split's 199 unrelated queries (false calls). Used to choose ``learn`` defaults
 (issue 20) without touching the generalisation benchmark.
 
-    python benchmarks/core_recipe.py [--adapter ID|DIR|none|auto] [--recipes defaults neg] [--seed 0]
+    python benchmarks/core_recipe.py [--adapter ID|DIR|none|auto] [--recipes defaults neg] [--seed 0] [--predictions DIR]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def main() -> int:
     ap.add_argument("--model", default=None)
     ap.add_argument("--recipes", nargs="+", default=sorted(RECIPES), choices=sorted(RECIPES))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--predictions", type=Path, default=None, help="write each held-out query's calls to DIR/<recipe>.jsonl")
     a = ap.parse_args()
 
     from tokmem_agents import DecodeConfig, TokMem, TrainConfig, load_jsonl, load_specs
@@ -49,6 +50,13 @@ def main() -> int:
             results = tm.call_batch([e.query for e in held], DecodeConfig())
             preds = [Prediction(calls=r.calls, text=r.text, prompt_tokens=r.prompt_tokens, seconds=r.seconds) for r in results]
             report = evaluate(held, preds, tm.bank.specs).to_json()
+            if a.predictions is not None:
+                a.predictions.mkdir(parents=True, exist_ok=True)
+                lines = [
+                    json.dumps({"query": e.query, "expected": [c.to_json() for c in e.calls], "got": [c.to_json() for c in r.calls]})
+                    for e, r in zip(held, results)
+                ]
+                (a.predictions / f"{name}.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             false = sum(bool(r.calls) for r in tm.call_batch([e.query for e in unrelated], DecodeConfig()))
         row = {"recipe": name, "seed": a.seed, "adapter": backbone.fingerprint.adapter, "rule": "mass" if tm.bank.call_threshold else "argmax",
                **{k: round(report[k], 4) for k in ("tool_f1", "sequence_acc", "full_em", "schema_valid")},

@@ -67,6 +67,11 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "protorenorm1": ({"renormalize_first": True}, {"init": "prototype"}),
     "protoe2": ({"epochs": 2}, {"init": "prototype"}),
     "protoe1": ({"epochs": 1}, {"init": "prototype"}),
+    "specq5": ({"spec_queries": 5}, {}),
+    "pert3": ({"perturbed_queries": 3}, {}),
+    "decoupled": ({}, {"coupled": False}),
+    "decoupledneg35": ({"negative_share": 0.35}, {"coupled": False}),
+    "decoupledaug2e2neg35": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {"coupled": False}),
 }
 
 
@@ -159,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.stdout.flush()
         if a.out:
             with open(a.out, "a", encoding="utf-8") as f:
-                f.write(json.dumps({"variant": variant, "seed": a.seed, "sets": per_set}) + "\n")
+                f.write(json.dumps({"variant": variant, "seed": a.seed, "adapter": backbone.fingerprint.adapter, "sets": per_set}) + "\n")
 
 
 if __name__ == "__main__":

@@ -137,10 +137,23 @@ class TrainConfig(LoopConfig):
     the bank decides by ``argmax``. A bank keeps the threshold it started with, since its older tools
     were learned for it."""
     no_tool_weight: float = 8.0
-    """Loss weight of a no-tool example's single term, relative to one target token of a call."""
+    """Loss weight of a single-term example (a no-tool query, or a decision-only request), relative
+    to one target token of a call."""
+    spec_queries: int = 0
+    """How many decision-only requests to make of each new tool's description and name (``Can you
+    <description>?``, ...; at most 8, 0: off; :mod:`~tokmem_agents.training.decision_only`), each
+    weighing ``no_tool_weight`` tokens; off until it measures better."""
+    perturbed_queries: int = 0
+    """How many decision-only wordings to make of each single-call example of the new tools (words
+    dropped, clauses rotated, terse, as a question: :mod:`~tokmem_agents.training.decision_only`);
+    off until it measures better."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        for name in ("spec_queries", "perturbed_queries"):
+            n = getattr(self, name)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ValueError(f"{name} must be an integer >= 0, not {n!r}")
         if self.synthesize is not None and (isinstance(self.synthesize, bool) or not isinstance(self.synthesize, int) or self.synthesize < 0):
             raise ValueError(f"synthesize must be None (auto) or an integer >= 0, not {self.synthesize!r}")
         if self.call_threshold is not None and not 0 < self.call_threshold < 1:

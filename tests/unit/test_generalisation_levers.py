@@ -215,7 +215,7 @@ def test_a_corrupt_call_rule_in_a_tool_file_is_a_bank_error(tiny_backbone: Any, 
 
 
 def test_share_and_weights_are_validated() -> None:
-    for bad in ({"negative_share": 1.0}, {"negative_share": -0.1}, {"augment": -1}, {"no_tool_weight": 0}, {"stored_negatives": -1}):
+    for bad in ({"negative_share": 1.0}, {"negative_share": -0.1}, {"augment": -1}, {"no_tool_weight": 0}, {"stored_negatives": -1}, {"spec_queries": -1}, {"spec_queries": True}, {"perturbed_queries": -2}, {"perturbed_queries": 1.5}):
         with pytest.raises(ValueError):
             TrainConfig(**bad)
 

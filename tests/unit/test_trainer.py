@@ -249,6 +249,7 @@ def test_decision_weight_weighs_memory_and_end_tokens_only(tiny_backbone: Any, t
             want = sum(t * (w if d else 1.0) for t, d in zip(terms, decision)) / sum(w if d else 1.0 for d in decision)
             assert got.item() == pytest.approx(want, rel=1e-4)
 
+
 def test_no_tool_example_encodes_the_prompt_only(tiny_backbone: Any) -> None:
     enc = encode_example(tiny_backbone, Example("hi there"), {})
     assert enc.no_tool and enc.ids == tiny_backbone.prompt_ids("hi there") and enc.prompt_len == len(enc.ids)
@@ -257,6 +258,7 @@ def test_no_tool_example_encodes_the_prompt_only(tiny_backbone: Any) -> None:
     target = call.ids[call.prompt_len :]
     assert target[0] == v and target[-1] == tiny_backbone.end_token_ids[0]
     assert tiny_backbone.tokenizer.decode(target[1:-1]) == '{"city": "Rome"}'
+    assert call.decisions == {call.prompt_len, len(call.ids) - 1} and enc.decisions == frozenset()
 
 
 # -- bad input fails before any training -----------------------------------------------------------

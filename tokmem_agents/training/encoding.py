@@ -25,11 +25,20 @@ class Encoded:
     ids: list[int]
     prompt_len: int
     tools: tuple[str, ...]
+    decisions: frozenset[int] = frozenset()
+    """Positions in ``ids`` of the decision tokens: each memory token (which tool) and the end token
+    (stop); the loss can weigh them apart from the argument tokens. Empty for an example built by
+    hand (e.g. the LoRA baseline's text targets): then nothing is weighed as a decision."""
 
     @property
     def no_tool(self) -> bool:
         """A query that needs no tool (the prompt alone)."""
         return not self.tools
+
+    @property
+    def decision_only(self) -> bool:
+        """The prompt and one memory token, nothing after it (:func:`encode_decision`)."""
+        return bool(self.tools) and len(self.ids) == self.prompt_len + 1
 
 
 def call_text(arguments: Mapping[str, Any], spec: ToolSpec | None = None) -> str:
@@ -44,13 +53,23 @@ def encode_example(
     """Token ids of ``prompt + [mem] json(args) ... <end>`` (no-tool examples: the prompt only)."""
     prompt = backbone.prompt_ids(ex.query)
     target: list[int] = []
+    decisions: list[int] = []
     for call in ex.calls:
+        decisions.append(len(prompt) + len(target))
         target.append(backbone.base_vocab + token_index[call.name])
         text = call_text(call.arguments, (specs or {}).get(call.name))
         target.extend(backbone.tokenizer(text, add_special_tokens=False)["input_ids"])
     if ex.calls:
+        decisions.append(len(prompt) + len(target))
         target.append(backbone.end_token_ids[0])
-    return Encoded(prompt + target, len(prompt), tuple(c.name for c in ex.calls))
+    return Encoded(prompt + target, len(prompt), tuple(c.name for c in ex.calls), frozenset(decisions))
+
+
+def encode_decision(backbone: Backbone, query: str, tool: str, token_index: Mapping[str, int]) -> Encoded:
+    """A decision-only example: the prompt and ``tool``'s memory token, nothing after it (the loss reads
+    only which tool fires; :mod:`.decision_only`)."""
+    prompt = backbone.prompt_ids(query)
+    return Encoded(prompt + [backbone.base_vocab + token_index[tool]], len(prompt), (tool,), frozenset({len(prompt)}))
 
 
 def collate(batch: Sequence[Encoded], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -70,8 +89,8 @@ class Targets:
 
     ``rows``/``cols`` predict the assistant tokens ``labels`` (a call example's target, teacher
     forced); ``neg_rows``/``neg_cols`` are the last prompt position of each no-tool example, where
-    the first assistant token is decided. ``ends[i]`` is true where ``labels[i]`` is its example's
-    last token (the end token: the decision to stop).
+    the first assistant token is decided. ``decisions[i]`` is true where ``labels[i]`` is one of its
+    example's :attr:`Encoded.decisions` (a memory token or the end token).
     """
 
     rows: list[int]
@@ -79,7 +98,7 @@ class Targets:
     labels: list[int]
     neg_rows: list[int]
     neg_cols: list[int]
-    ends: list[bool]
+    decisions: list[bool]
 
 
 def target_positions(batch: Sequence[Encoded]) -> Targets:
@@ -94,7 +113,7 @@ def target_positions(batch: Sequence[Encoded]) -> Targets:
             t.rows.append(r)
             t.cols.append(p)
             t.labels.append(e.ids[p + 1])
-            t.ends.append(p == len(e.ids) - 2)
+            t.decisions.append(p + 1 in e.decisions)
     return t
 
 

@@ -26,8 +26,10 @@ def batch_loss(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Weighted mean loss over the batch's target tokens, and the per-example mean losses (detached).
 
-    ``decision_weight`` weighs the decision tokens of a call example (each memory token, and the end
-    token: which tool, whether another call follows) against its argument tokens."""
+    ``decision_weight`` weighs the decision tokens of a call example (its :attr:`Encoded.decisions`:
+    each memory token and the end token, i.e. which tool and whether another call follows) against
+    its argument tokens. A single-term example (a no-tool query, or a decision-only one) weighs
+    ``no_tool_weight`` tokens, as much as a typical call example."""
     ids, mask = collate(batch, pad_id)
     dev = lm.embedding.base.weight.device  # collated on the CPU; the model may be elsewhere
     h, _ = lm.hidden(ids.to(dev), attention_mask=mask.to(dev))
@@ -47,8 +49,10 @@ def batch_loss(
     per_token = torch.cat(terms)  # reduced where it was computed: no device round trip per step
     weights = torch.ones_like(per_token)
     if decision_weight != 1.0 and t.rows:
-        decisions = [label >= lm.base_vocab or end for label, end in zip(t.labels, t.ends)]
-        weights[: len(t.rows)][torch.tensor(decisions, device=weights.device)] = decision_weight
+        weights[: len(t.rows)][torch.tensor(t.decisions, device=weights.device)] = decision_weight
+    single = [batch[r].decision_only for r in t.rows]
+    if any(single):
+        weights[: len(t.rows)][torch.tensor(single, device=weights.device)] = no_tool_weight
     if t.neg_rows:  # a no-tool example weighs as much as a typical call example, not as one token
         weights[len(t.rows) :] = no_tool_weight
     own = torch.tensor(owners, device=per_token.device)

@@ -22,12 +22,13 @@ from ..config import TrainConfig
 from ..errors import BankError, SpecError, TrainingDivergedError
 from ..model.backbone import Backbone
 from ..model.lm import MemoryLM
-from .encoding import Encoded, encode_example
+from .encoding import Encoded, encode_decision, encode_example
 from .init import PROTOTYPE_REFERENCE, init_vectors, prototype_vectors
 from .loop import TrainProgress, optimise
 from .loss import batch_loss
 from .negatives import draw_negatives, shipped_negatives
 from .plan import plan_examples
+from .decision_only import perturbed_queries, spec_queries
 from .states import decision_states
 
 
@@ -50,11 +51,14 @@ class TrainStats:
     final_loss: float
     per_tool: dict[str, dict[str, Any]] = field(default_factory=dict)
     epochs: int = 1
+    decision_only: int = 0
+    """Decision-only requests trained beside the ``examples`` (``TrainConfig.spec_queries`` and
+    ``perturbed_queries``)."""
 
     @property
     def examples_per_second(self) -> float:
-        """Training throughput (examples processed per second, all epochs)."""
-        return self.examples * self.epochs / self.seconds if self.seconds else 0.0
+        """Training throughput (examples, decision-only ones included, processed per second, all epochs)."""
+        return (self.examples + self.decision_only) * self.epochs / self.seconds if self.seconds else 0.0
 
 
 def _prototypes(lm: MemoryLM, encoded: Sequence[Encoded], first: int, n: int, pad: int, norm: float, seed: int) -> torch.Tensor:
@@ -97,12 +101,17 @@ def learn(
     old_in = bank.input_vectors.to(backbone.device)
     all_specs = {**bank.specs, **{s.name: s for s in specs}}
     encoded = [encode_example(backbone, e, token_index, all_specs) for e in examples]
+    requests = [(q, s.name) for s in specs for q in spec_queries(s, config.spec_queries)]
+    if config.perturbed_queries:
+        own = [e for e in examples if len(e.calls) == 1 and e.calls[0].name in new_names]
+        requests += perturbed_queries(own, config.perturbed_queries, config.seed)
+    encoded += [encode_decision(backbone, q, tool, token_index) for q, tool in requests]
     lm = MemoryLM(backbone, old_in)
     pad = backbone.tokenizer.pad_token_id or 0
     emb_norm = emb.detach().float().norm(dim=1).mean()
 
     if bank.config.init == "prototype":  # one forward pass over the examples serves both rows of a decoupled bank
-        start = _prototypes(lm, encoded, len(bank), len(new_names), pad, float(emb_norm), config.seed)
+        start = _prototypes(lm, encoded[: len(examples)], len(bank), len(new_names), pad, float(emb_norm), config.seed)
         initial: Callable[[], torch.Tensor] = start.clone
     else:
         initial = lambda: init_vectors(emb, new_names, backbone.tokenizer, bank.config.init, gen, descriptions)  # noqa: E731
@@ -188,5 +197,5 @@ def learn(
     bank.remember_negatives(extra, {query_key(e.query) for e in extra if e.calls}, config.stored_negatives)
     return TrainStats(
         tools=new_names, examples=len(examples), steps=total, seconds=seconds, final_loss=loss_val, per_tool=stats,
-        epochs=config.epochs,
+        epochs=config.epochs, decision_only=len(encoded) - len(examples),
     )
