@@ -14,11 +14,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-RECIPES = {
-    "defaults": {},
-    "neg": {"augment": 2, "epochs": 2, "negative_share": 0.35},
+RECIPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {  # (TrainConfig, BankConfig) changes
+    "defaults": ({}, {}),
+    "neg": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {}),
+    "decoupled": ({}, {"coupled": False}),
 }
 
 
@@ -31,7 +33,7 @@ def main() -> int:
     ap.add_argument("--predictions", type=Path, default=None, help="write each held-out query's calls to DIR/<recipe>.jsonl")
     a = ap.parse_args()
 
-    from tokmem_agents import DecodeConfig, TokMem, TrainConfig, load_jsonl, load_specs
+    from tokmem_agents import BankConfig, DecodeConfig, TokMem, TrainConfig, load_jsonl, load_specs
     from tokmem_agents.bank.memory import MemoryBank
     from tokmem_agents.evaluation.metrics import Prediction, evaluate
     from tokmem_agents.model.backbone import load_backbone
@@ -41,9 +43,10 @@ def main() -> int:
     unrelated = load_jsonl(ROOT / "benchmarks" / "data" / "generalisation_dev" / "unrelated.jsonl")
     backbone = load_backbone(a.model, adapter=None if a.adapter == "none" else a.adapter)
     for name in a.recipes:
-        config = TrainConfig(seed=a.seed, **RECIPES[name])
+        train_opts, bank_opts = RECIPES[name]
+        config = TrainConfig(seed=a.seed, **train_opts)
         with tempfile.TemporaryDirectory() as tmp:
-            tm = TokMem(backbone, MemoryBank(backbone.fingerprint), Path(tmp) / "bank")
+            tm = TokMem(backbone, MemoryBank(backbone.fingerprint, BankConfig(**bank_opts)), Path(tmp) / "bank")
             t0 = time.perf_counter()
             tm.learn(load_specs([data / "four_tools.json"]), load_jsonl(data / "compose.jsonl"), config)
             learn_s = time.perf_counter() - t0
