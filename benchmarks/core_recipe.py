@@ -18,8 +18,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {  # (TrainConfig, BankConfig) changes
-    "defaults": ({}, {}),
-    "neg": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {}),
+    "defaults": ({}, {}),  # decoupled rows since 2026-12-04
+    "coupled": ({}, {"coupled": True}),  # the defaults before 2026-12-04
+    "neg": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {"coupled": True}),
     "decoupled": ({}, {"coupled": False}),
 }
 

@@ -73,6 +73,9 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "decoupledneg35": ({"negative_share": 0.35}, {"coupled": False}),
     "decoupledaug2e2neg35": ({"augment": 2, "epochs": 2, "negative_share": 0.35}, {"coupled": False}),
 }
+# The variants were measured while coupled rows were the default; each keeps the layout it was
+# measured with (decoupled is the default since 2026-12-04), so its name keeps meaning that result.
+VARIANTS = {name: (train, {"coupled": True, **bank}) for name, (train, bank) in VARIANTS.items()}
 
 
 def first_position_p(decoder: Decoder, queries: Sequence[str], batch: int = 16) -> tuple[list[float], list[bool]]:

@@ -73,7 +73,8 @@ def test_compare_writes_every_method_and_cost(runs: dict[str, Any]) -> None:
         assert set(m["sets"]) == {"single", "multi", "notool"}
         assert all(r["n"] == 2 for r in m["sets"].values())
         assert m["peak_rss_mb"] > 0
-    assert methods["tokmem"]["trainable_parameters"] == 3 * 64 and methods["tokmem"]["train_seconds"] > 0
+    # decoupled (the default): an input and an output row per tool
+    assert methods["tokmem"]["trainable_parameters"] == 2 * 3 * 64 and methods["tokmem"]["train_seconds"] > 0
     assert methods["icl"]["trainable_parameters"] == 0 and methods["icl"]["train_seconds"] is None
     lora = methods["lora"]
     assert lora["trainable_parameters"] == 2 * 8 * (64 + 64 + 64 + 32) and lora["train_seconds"] > 0
@@ -121,7 +122,7 @@ def test_scaling_measures_icl_prompts_even_when_skipped(runs: dict[str, Any]) ->
     assert "skip-icl-above 2" in icl_big["skipped"] and "report" not in icl_big
     assert icl_big["prompt_tokens_per_query"] > icl_small["prompt_tokens_per_query"] > 0
     for s in sizes:
-        assert s["methods"]["tokmem"]["trainable_parameters"] == s["n_tools"] * 64
+        assert s["methods"]["tokmem"]["trainable_parameters"] == 2 * s["n_tools"] * 64  # input + output row per tool
         assert set(s["methods"]) == {"tokmem", "icl", "rag", "lora"}
     rag = sizes[0]["methods"]["rag"]  # --limit-prompted 1: one query per non-empty subset
     assert rag["report"]["n"] == sum(1 for n in sizes[0]["eval_sizes"].values() if n) < sizes[0]["methods"]["tokmem"]["report"]["n"]
@@ -152,7 +153,7 @@ def test_forgetting_table_per_round(runs: dict[str, Any]) -> None:
         rounds = saved["variants"][v]["rounds"]
         assert [len(r["accuracy"]) for r in rounds] == [1, 2]
         assert "avg_forgetting" in saved["variants"][v]
-    assert saved["variants"]["none"]["trainable_parameters"] == 4 * 64
+    assert saved["variants"]["none"]["trainable_parameters"] == 2 * 4 * 64  # input + output row per tool
     assert (runs["out"] / "forgetting.png").read_bytes().startswith(PNG)
     assert "**Summary**" in (runs["out"] / "forgetting.md").read_text()
 

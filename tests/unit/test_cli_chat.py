@@ -46,9 +46,10 @@ class StubTokMem:
         from tokmem_agents.model.fingerprint import Fingerprint
         from tokmem_agents.bank.memory import LearnedTool, MemoryBank
         from tokmem_agents.bank.specs import parse_spec
+        from tokmem_agents.config import BankConfig
 
         specs = [parse_spec(PING), parse_spec(NOTE)]
-        self.bank = MemoryBank(Fingerprint("stub", 8, 100, "0"), tools=[LearnedTool(s) for s in specs], input_vectors=torch.zeros(2, 8))
+        self.bank = MemoryBank(Fingerprint("stub", 8, 100, "0"), BankConfig(coupled=True), tools=[LearnedTool(s) for s in specs], input_vectors=torch.zeros(2, 8))
         self.backbone = type("B", (), {"base_vocab": 100})()
         self.path = Path("stub-bank")
         self.answers = answers

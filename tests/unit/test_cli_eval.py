@@ -32,7 +32,7 @@ def test_json_report(learned_bank: Path, data: Path, short_decoding: None) -> No
     report = json.loads(res.stdout)  # exactly one JSON object on stdout
     assert KEYS <= set(report)
     assert report["n"] == 3 and report["method"] == "tokmem" and report["constrained"] is True
-    assert report["trainable_parameters"] == 2 * 64  # two tools x hidden size of the tiny model
+    assert report["trainable_parameters"] == 2 * 2 * 64  # two tools x (input + output row) x hidden size of the tiny model
     assert report["model"].endswith("tiny-llama0") and report["peak_rss_mb"] > 0
     assert report["prompt_tokens_per_query"] > 0
 

@@ -114,7 +114,7 @@ def steered_decoder(bb: Any, spec: ToolSpec, favour: str) -> Decoder:
     with torch.no_grad():
         h, _ = lm.hidden(torch.tensor([bb.prompt_ids(Q)]))
     row = (h[0, -1] / h[0, -1].norm() * 0.4).unsqueeze(0)
-    dec = Decoder(bb, MemoryBank(bb.fingerprint, BankConfig(), [LearnedTool(spec)], row))
+    dec = Decoder(bb, MemoryBank(bb.fingerprint, BankConfig(coupled=True), [LearnedTool(spec)], row))
     first = bb.tokenizer(favour, add_special_tokens=False)["input_ids"][0]
     quote = bb.tokenizer(' "', add_special_tokens=False)["input_ids"][0]
     plain = dec.lm.logits

@@ -50,7 +50,7 @@ def h_dir(tiny_backbone: Any) -> torch.Tensor:
 
 
 def coupled(bb: Any, rows: torch.Tensor, specs: Any = (WEATHER, UNIT)) -> MemoryBank:
-    return MemoryBank(bb.fingerprint, BankConfig(), [LearnedTool(s) for s in specs[: len(rows)]], rows)
+    return MemoryBank(bb.fingerprint, BankConfig(coupled=True), [LearnedTool(s) for s in specs[: len(rows)]], rows)
 
 
 def stepper(bb: Any, h_dir: torch.Tensor, scale: float = 0.15) -> MemoryBank:

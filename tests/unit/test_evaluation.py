@@ -120,7 +120,7 @@ def test_tokmem_method_predicts_through_call_batch(tm: Any) -> None:
     method = get_method("tokmem", tm, constrained=False, max_text_tokens=3, max_tokens_per_call=8)
     assert isinstance(method, TokMemMethod) and method.name == "tokmem"
     assert method.config == DecodeConfig(constrained=False, max_text_tokens=3, max_tokens_per_call=8)
-    assert method.trainable_parameters == 64  # one tool x hidden size
+    assert method.trainable_parameters == 2 * 64  # one tool x (input + output row) x hidden size
     preds = method.predict(["ping a.org", "hello"])
     assert len(preds) == 2 and all(p.prompt_tokens > 0 and p.seconds >= 0 for p in preds)
     report = run_eval(method, EXAMPLES, tm.bank.specs, model=tm.backbone.model_id)

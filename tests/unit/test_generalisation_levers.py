@@ -175,7 +175,7 @@ def test_a_bank_warns_when_tools_are_learned_for_another_call_rule(tiny_backbone
 
 
 def test_forgetting_every_tool_drops_the_call_threshold(tiny_backbone: Any) -> None:
-    bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(NOTE), LearnedTool(tool_spec("ping", "x"))],
+    bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=True), [LearnedTool(NOTE), LearnedTool(tool_spec("ping", "x"))],
                       torch.zeros(2, 64), call_threshold=0.02, negatives=[Example("hello")])
     bank.forget("ping")
     assert bank.call_threshold == 0.02
@@ -185,17 +185,17 @@ def test_forgetting_every_tool_drops_the_call_threshold(tiny_backbone: Any) -> N
 
 def test_exported_tools_carry_their_call_rule(tiny_backbone: Any, tmp_path: Any, caplog: Any) -> None:
     fp = tiny_backbone.fingerprint
-    mass = MemoryBank(fp, BankConfig(), [LearnedTool(NOTE)], torch.randn(1, 64) * 0.1, call_threshold=0.02)
+    mass = MemoryBank(fp, BankConfig(coupled=True), [LearnedTool(NOTE)], torch.randn(1, 64) * 0.1, call_threshold=0.02)
     mass.export_tool("add_note", tmp_path / "note.tool")
-    empty = MemoryBank(fp)
+    empty = MemoryBank(fp, BankConfig(coupled=True))
     empty.import_tool(tmp_path / "note.tool")
     assert empty.call_threshold == 0.02
-    argmax = MemoryBank(fp, BankConfig(), [LearnedTool(tool_spec("ping", "x"))], torch.zeros(1, 64))
+    argmax = MemoryBank(fp, BankConfig(coupled=True), [LearnedTool(tool_spec("ping", "x"))], torch.zeros(1, 64))
     with caplog.at_level("WARNING", logger="tokmem_agents.bank.memory"):
         argmax.import_tool(tmp_path / "note.tool")
     assert argmax.call_threshold is None and "add_note" in argmax
     assert any("mass >= 0.02" in r.getMessage() for r in caplog.records)
-    replaced = MemoryBank(fp, BankConfig(), [LearnedTool(NOTE)], torch.zeros(1, 64))
+    replaced = MemoryBank(fp, BankConfig(coupled=True), [LearnedTool(NOTE)], torch.zeros(1, 64))
     replaced.import_tool(tmp_path / "note.tool", replace_existing=True)  # its only tool replaced: the file's rule
     assert replaced.call_threshold == 0.02
 
@@ -204,7 +204,7 @@ def test_a_corrupt_call_rule_in_a_tool_file_is_a_bank_error(tiny_backbone: Any, 
     from safetensors import safe_open
     from safetensors.torch import save_file
 
-    mass = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(NOTE)], torch.randn(1, 64) * 0.1, call_threshold=0.02)
+    mass = MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=True), [LearnedTool(NOTE)], torch.randn(1, 64) * 0.1, call_threshold=0.02)
     mass.export_tool("add_note", tmp_path / "note.tool")
     with safe_open(str(tmp_path / "note.tool"), "pt") as f:
         meta, tensors = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
@@ -262,7 +262,7 @@ def test_mass_decision_compares_total_probabilities(tiny_backbone: Any) -> None:
     v = tiny_backbone.base_vocab
     for scale in torch.linspace(0.0, 3.0, 301):
         rows = torch.stack([d * scale, -d])
-        bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(s) for s in specs], rows)
+        bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=True), [LearnedTool(s) for s in specs], rows)
         logits = _first_logits(tiny_backbone, bank, q)[: tiny_backbone.base_vocab + 2]
         logits[tiny_backbone.text_vocab : v] = float("-inf")
         p = torch.softmax(logits, -1)
@@ -286,7 +286,7 @@ def test_auto_follows_the_bank_or_a_given_threshold(tiny_backbone: Any) -> None:
     q = "hello there"
 
     def threshold(bank_threshold: Any, **opts: Any) -> Any:
-        bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(), [LearnedTool(s) for s in specs], torch.zeros(1, 64),
+        bank = MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=True), [LearnedTool(s) for s in specs], torch.zeros(1, 64),
                           call_threshold=bank_threshold)
         dec = Decoder(tiny_backbone, bank)
         return DecodeBatch(dec, [q], [tiny_backbone.prompt_ids(q)], DecodeConfig(precision="fp32", **opts), None, 0).threshold

@@ -58,7 +58,7 @@ def tm(tiny_backbone) -> TokMem:
     g = torch.Generator().manual_seed(0)
     bank = MemoryBank(
         tiny_backbone.fingerprint,
-        BankConfig(),
+        BankConfig(coupled=True),
         [LearnedTool(spec=s) for s in specs],
         torch.randn(len(specs), tiny_backbone.fingerprint.hidden_size, generator=g),
     )

@@ -80,7 +80,7 @@ def test_save_load_round_trip_is_exact(tmp_path: Path) -> None:
     assert_same_bank(bank, again)
     assert again.tools[1].stats == {"examples": 1, "final_loss": 0.5}
     assert again.revision == bank.revision
-    assert again.config == BankConfig()
+    assert again.config == BankConfig(coupled=True)
     assert sorted(p.name for p in path.iterdir()) == [BANK_FILE, MEMORY_FILE]
 
 
@@ -554,8 +554,8 @@ path, prefix = Path(sys.argv[1]), sys.argv[2]
 for i in range(6):
     with writer_lock(path, timeout=60):
         bank = MemoryBank.load(path, fp) if (path / "bank.json").exists() else MemoryBank(fp)
-        new = make_bank(fp, [f"{prefix}{i}"], seed=i)
-        bank.add(new.tools, new.input_vectors)
+        new = make_bank(fp, [f"{prefix}{i}"], seed=i, coupled=False)
+        bank.add(new.tools, new.input_vectors, new.output_vectors)
         bank.save(path)
 print("done", flush=True)
 """

@@ -479,7 +479,8 @@ def test_divergent_training_never_saves_an_unloadable_bank(
     from tokmem_agents.training.trainer import TrainStats
 
     def diverged(backbone, bank, specs, extra, config, progress):  # type: ignore[no-untyped-def]
-        bank.add([LearnedTool(s) for s in specs], torch.full((len(specs), bank.fingerprint.hidden_size), float("nan")))
+        nan = torch.full((len(specs), bank.fingerprint.hidden_size), float("nan"))
+        bank.add([LearnedTool(s) for s in specs], nan, None if bank.config.coupled else nan.clone())
         return TrainStats([s.name for s in specs], 1, 1, 0.1, float("nan"))
 
     monkeypatch.setattr(tokmem, "learn", diverged)
@@ -734,7 +735,8 @@ def test_readers_never_see_a_half_written_bank(learned_bank: Path, tiny_model_di
     )
     old = MemoryBank.load(learned_bank)
     new = old.copy()
-    new.add([LearnedTool(tool_spec("extra"))], torch.randn(1, old.fingerprint.hidden_size))
+    d = old.fingerprint.hidden_size
+    new.add([LearnedTool(tool_spec("extra"))], torch.randn(1, d), None if new.config.coupled else torch.randn(1, d))
     new.save(tmp_path / "new-src")
     bank = copy_bank(learned_bank, tmp_path / "bank")
     writer = subprocess.Popen(

@@ -150,7 +150,7 @@ with writer_lock(path):
 
 def test_learn_keeps_a_tool_another_process_imported(opened: TokMem, tmp_path: Path) -> None:
     opened.learn([WEATHER], config=CFG)
-    make_bank(opened.backbone.fingerprint, ["remote_tool"]).export_tool("remote_tool", tmp_path / "r.tool")
+    make_bank(opened.backbone.fingerprint, ["remote_tool"], coupled=False).export_tool("remote_tool", tmp_path / "r.tool")
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(IMPORT_IN_ANOTHER_PROCESS), str(opened.path), str(tmp_path / "r.tool"),
          json.dumps(opened.backbone.fingerprint.to_json())],

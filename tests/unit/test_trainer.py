@@ -196,14 +196,16 @@ def test_same_seed_gives_bit_identical_rows(tiny_backbone: Any, trained: dict[st
 
 
 # -- no-tool examples ----------------------------------------------------------------------------
-def test_no_tool_examples_teach_the_bank_not_to_fire(tiny_backbone: Any) -> None:
+@pytest.mark.parametrize("coupled", [False, True])
+def test_no_tool_examples_teach_the_bank_not_to_fire(tiny_backbone: Any, coupled: bool) -> None:
     chat = ["Tell me a joke", "How are you today?", "What is love?", "Write a haiku about rain"]
     no_tool = [Example(q) for q in chat]
-    # one batch per epoch in both runs, so both take the same optimiser steps
-    plain = MemoryBank(tiny_backbone.fingerprint)
-    learn(tiny_backbone, plain, [WEATHER], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=4, lr=5e-2, batch_size=4, precision="fp32"))
-    taught = MemoryBank(tiny_backbone.fingerprint)
-    stats = learn(tiny_backbone, taught, [WEATHER], no_tool, config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=4, lr=5e-2, batch_size=8, precision="fp32"))
+    # one batch per epoch in both runs, so both take the same optimiser steps; 12 epochs, since a
+    # decoupled output row needs that many on the tiny model before the tool's examples raise its mass
+    plain = MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=coupled))
+    learn(tiny_backbone, plain, [WEATHER], config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=12, lr=5e-2, batch_size=4, precision="fp32"))
+    taught = MemoryBank(tiny_backbone.fingerprint, BankConfig(coupled=coupled))
+    stats = learn(tiny_backbone, taught, [WEATHER], no_tool, config=TrainConfig(augment=0, negative_share=0, synthesize=0, epochs=12, lr=5e-2, batch_size=8, precision="fp32"))
     assert stats.examples == 8
     v = tiny_backbone.base_vocab
     fire_plain = sum(float(first_token_probs(tiny_backbone, plain, q)[v:].sum()) for q in chat)
@@ -213,7 +215,7 @@ def test_no_tool_examples_teach_the_bank_not_to_fire(tiny_backbone: Any) -> None
 
 def test_no_tool_loss_is_minus_log_probability_of_not_firing(tiny_backbone: Any, trained: dict[str, Any]) -> None:
     bank = trained["bank"]
-    lm = MemoryLM(tiny_backbone, bank.input_vectors)
+    lm = MemoryLM(tiny_backbone, bank.input_vectors, bank.output_vectors)
     q = "Tell me a joke"
     enc = encode_example(tiny_backbone, Example(q), {})
     with torch.no_grad():
