@@ -632,6 +632,25 @@ def render_generalisation(res: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_learn_one_tool(res: Mapping[str, Any]) -> str:
+    """learn_one_tool.py's results: learn-tool's time, the new tool's accuracy, the others' before and after."""
+    rows = [
+        ("new tool, held-out phrasings", res["new_tool"]),
+        ("bank's own single calls, before", res["others_before"]),
+        ("bank's own single calls, after", res["others_after"]),
+    ]
+    table = md_table(["queries", "n", "tool accuracy", "tool-F1", "full EM", "prompt tokens"],
+                     [(k, v["n"], f3(v["sequence_acc"]), f3(v["tool_f1"]), f3(v["full_em"]), f"{v['prompt_tokens_per_query']:.1f}"
+                       if v.get("prompt_tokens_per_query") is not None else "-") for k, v in rows])
+    train = res.get("train_seconds")
+    return (
+        f"`learn-tool` of one 20-example tool into the {res['tools_before']}-tool bank: "
+        f"**{res['learn_wall_seconds']:.1f} s** wall (backbone load included; {train:.1f} s training on "
+        f"{res['train_examples']} examples x {res['epochs']} epochs); target <= {res['target_seconds']:.0f} s). Model {res['model']}, adapter {res['adapter']}; "
+        f"{res['date']}; `{res['command']}`.\n\n{table}\n"
+    )
+
+
 def render_serving(res: Mapping[str, Any]) -> str:
     """serving.py's results: queries/s, latency and exact calls of each decoder at each batch size."""
     rows = [[r["decoder"], r["batch"], f"{r['queries_per_s']:.2f}", f"{r['mean_latency_s']:.2f}", f3(r["exact"])] for r in res["rows"]]

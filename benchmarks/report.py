@@ -1,5 +1,5 @@
 """Assemble ``benchmarks/RESULTS.md`` from the JSON results of compare.py, scaling.py, synthesis.py,
-generalisation.py, forgetting.py and serving.py.
+generalisation.py, learn_one_tool.py, forgetting.py and serving.py.
 
     python benchmarks/report.py [--results benchmarks/results] [--out benchmarks/RESULTS.md]
 
@@ -57,6 +57,12 @@ SECTIONS: dict[str, tuple[str, Callable[[Mapping[str, Any]], str], str]] = {
         "examples of 3 phrasing templates per tool; held-out queries from 5 other templates (question, terse, "
         "polite with lead-ins, other word order, other vocabulary) and other values; unrelated queries from "
         "many domains. The data was written before any result was seen (`benchmarks/generalisation_data.py`).",
+    ),
+    "learn_one_tool": (
+        "Learning one more tool into a grown bank",
+        C.render_learn_one_tool,
+        "`learn-tool` with its defaults adds a 20-example tool the catalog does not have to a copy of the "
+        "shipped bank; its held-out queries use other phrasings than its examples.",
     ),
     "forgetting": (
         "Continual learning: forgetting of earlier tools",

@@ -25,12 +25,8 @@ ON_SHIPPED: dict[str, Calls] = {
 ON_LEARNED: dict[str, Calls] = {  # README's Python API learns weather.json first
     "what's the weather in Paris?": [{"name": "get_weather", "arguments": {"city": "Paris"}}],
 }
-KNOWN_WRONG: dict[str, tuple[Calls, str]] = {
-    "convert 3 miles to km": (
-        [{"name": "convert_units", "arguments": {"value": 3, "from_unit": "m", "to_unit": "km"}}],
-        "miles decoded as metres (from_unit 'm'): the 135M backbone with the shipped adapter (issue 20)",
-    ),
-}
+# "convert 3 miles to km" gave from_unit "m" on the banks of adapter db8004c8; right since 108713d5
+KNOWN_WRONG: dict[str, tuple[Calls, str]] = {}
 _QUERY_FORMS = (
     r'tokmem-agent(?: --?[\w-]+(?: \S+)?)* call "((?:[^"\\]|\\.)+)"',  # shell examples, global options allowed
     r'\.(?:invoke|call)\(\s*"((?:[^"\\]|\\.)+)"',  # LangChain, TokMem.call

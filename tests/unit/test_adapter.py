@@ -24,7 +24,8 @@ from tokmem_agents.training.trainer import learn
 
 LAMP = tool_spec("dim_lamp", "room", examples=[(f"dim the lamp in the {r}", r) for r in ("hall", "den", "attic")])
 PUMP = tool_spec("start_pump", "litres", "integer", examples=[(f"pump {n} litres", n) for n in (3, 40, 7)])
-FAST = AdaptConfig(epochs=2, lr=5e-2, memory_lr=5e-2, batch_size=4, precision="fp32", negatives=0)
+FAST = AdaptConfig(epochs=2, lr=5e-2, memory_lr=5e-2, batch_size=4, precision="fp32", negatives=0, paraphrases=False,
+                   rank=8, alpha=16, targets=("q_proj", "v_proj"))
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,19 @@ def test_shipped_default_adapters_are_intact() -> None:
         assert ad.stats["trainable_parameters"] > 0 and ad.stats["tools"] >= 24
 
 
+def test_adapt_defaults_are_the_shipped_adapters_recipe() -> None:
+    """``tokmem-agent adapt`` with no options trains what the embedded model ships (seed and loop aside)."""
+    from dataclasses import asdict
+
+    from tokmem_agents.model.adapters import SHIPPED_ADAPTERS, default_adapter
+    from tokmem_agents.model.sources import EMBEDDED_ID
+
+    shipped = asdict(read_adapter(SHIPPED_ADAPTERS / default_adapter(EMBEDDED_ID)).config)
+    defaults = asdict(AdaptConfig())
+    recipe = ("rank", "alpha", "targets", "dropout", "epochs", "lr", "memory_lr", "paraphrases", "negatives", "decision_weight")
+    assert {k: shipped[k] for k in recipe} == {k: defaults[k] for k in recipe}
+
+
 @pytest.mark.parametrize("value", ["not-an-id", "94186690C275F25F", "94186690c275f25", 12, ["x"], "a" * 5000])
 def test_a_bank_whose_adapter_is_not_an_id_is_a_clear_error(value: Any) -> None:
     from tokmem_agents.model.fingerprint import Fingerprint
@@ -256,3 +270,12 @@ def test_the_decision_weight_is_recorded_and_older_adapters_read_as_one(tokmem_h
     assert read_adapter(saved.path).config.decision_weight == 1.0
     with pytest.raises(ValueError, match="decision_weight must be positive"):
         AdaptConfig(decision_weight=0)
+
+
+def test_no_shipped_data_file_is_over_5_mb() -> None:
+    """Model weights stay out of git: shipped adapters are float16 (``scripts/ship_adapter.py``), banks are small."""
+    from tokmem_agents.model.adapters import SHIPPED_ADAPTERS
+
+    data = SHIPPED_ADAPTERS.parent
+    big = [str(p.relative_to(data)) for p in data.rglob("*") if p.is_file() and p.stat().st_size > 5_000_000]
+    assert big == []

@@ -278,3 +278,24 @@ def test_report_renders_a_serving_run_with_its_speed_ratios(tmp_path: Path) -> N
     assert "## Serving: the in-process decoder vs vLLM" in text
     assert "batch 1: 2.5x, batch 8: 3.5x" in text and "| vllm-cpu | 8 | 7.00 |" in text and "vllm 0.32.0" in text
     assert _script("serving").parse_args([]).batches == [1, 8, 32]
+
+
+def test_learn_one_tool_times_learn_tool_and_scores_before_and_after(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """learn_one_tool.py on a one-tool tiny bank: the new tool is learned through the CLI, timed, scored."""
+    gen = _script("generalisation")
+    base = tmp_path / "base"
+    gen._cli(tmp_path / "home", "learn-tool", BENCH.parent / "tools" / "add_days.json", "--bank", base,
+             "--model", tiny_model_dir, "--epochs", 1)
+    others = tmp_path / "others.jsonl"
+    rows = [line for line in (BENCH.parent / "tools" / "eval" / "single.jsonl").read_text(encoding="utf-8").splitlines()
+            if '"add_days"' in line][:2]
+    others.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    heldout = tmp_path / "heldout.jsonl"
+    heldout.write_text("".join((BENCH / "data" / "learn_one_tool" / "heldout.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
+    res = _script("learn_one_tool").main(["--bank", str(base), "--heldout", str(heldout), "--others", str(others), "--out", str(tmp_path / "out")])
+    assert res["tools_before"] == 1 and res["tools_after"] == 2
+    assert res["train_examples"] >= 20 and res["train_seconds"] > 0 and res["learn_wall_seconds"] >= res["train_seconds"]
+    assert res["new_tool"]["n"] == 3 and res["others_before"]["n"] == res["others_after"]["n"] == 2
+    md = (tmp_path / "out" / "learn_one_tool.md").read_text(encoding="utf-8")
+    assert "into the 1-tool bank" in md and "| new tool, held-out phrasings | 3 |" in md
+    assert [t["name"] for t in json.loads((base / "bank.json").read_text(encoding="utf-8"))["tools"]] == ["add_days"]  # a copy learned
