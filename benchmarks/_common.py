@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import shlex
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -119,6 +120,39 @@ def write_outputs(out: Path, name: str, result: Mapping[str, Any], markdown: str
     atomic_write_text(out / f"{name}.md", markdown)
     log.info("wrote %s and %s", path, out / f"{name}.md")
     return path
+
+
+# -- the CLI in a fresh process (benchmarks that measure what a user runs) ----------------------
+
+
+def run_cli(home: Path, *args: Any) -> subprocess.CompletedProcess[str]:
+    """Run ``tokmem-agent ARGS`` with its defaults in a fresh process (``TOKMEM_HOME=home``)."""
+    env = {**os.environ, "TOKMEM_HOME": str(home)}
+    code = "import sys; from cli.app import main; main(sys.argv[1:])"
+    res = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"tokmem-agent {' '.join(map(str, args))} failed ({res.returncode}): {res.stderr.strip()[-500:]}")
+    return res
+
+
+def eval_cli(home: Path, data: Path, bank: Path | None, predictions: Path) -> dict[str, Any]:
+    """``tokmem-agent eval DATA --json`` (on ``bank``, or the default bank), its predictions written to
+    ``predictions``; the report, with the wall seconds the command took."""
+    args: list[Any] = ["eval", data, "--json", "--predictions", predictions]
+    if bank is not None:
+        args += ["--bank", bank]
+    started = time.perf_counter()
+    report = json.loads(run_cli(home, *args).stdout)
+    report["wall_seconds"] = round(time.perf_counter() - started, 1)
+    return report
+
+
+def bank_header(backbone: Mapping[str, Any] | None) -> Any:
+    """A bank's recorded ``backbone`` (bank.json) in the shape :func:`new_result` reads."""
+    from types import SimpleNamespace
+
+    raw = backbone or {}
+    return SimpleNamespace(model_id=raw.get("model_id"), fingerprint=SimpleNamespace(adapter=raw.get("adapter")))
 
 
 def benchmark_main(
@@ -644,9 +678,9 @@ def render_learn_one_tool(res: Mapping[str, Any]) -> str:
                        if v.get("prompt_tokens_per_query") is not None else "-") for k, v in rows])
     train = res.get("train_seconds")
     return (
-        f"`learn-tool` of one 20-example tool into the {res['tools_before']}-tool bank: "
+        f"`learn-tool` of one new tool (`{res['tool']}`, {res['tool_examples']} examples) into the {res['tools_before']}-tool bank: "
         f"**{res['learn_wall_seconds']:.1f} s** wall (backbone load included; {train:.1f} s training on "
-        f"{res['train_examples']} examples x {res['epochs']} epochs); target <= {res['target_seconds']:.0f} s). Model {res['model']}, adapter {res['adapter']}; "
+        f"{res['train_examples']} examples x {res['epochs']} epochs; target <= {res['target_seconds']:.0f} s). Model {res['model']}, adapter {res['adapter']}; "
         f"{res['date']}; `{res['command']}`.\n\n{table}\n"
     )
 

@@ -24,18 +24,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Mapping, Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import RESULTS_DIR, ROOT, new_result, render_generalisation, setup_logging, write_outputs  # noqa: E402
+from _common import RESULTS_DIR, ROOT, bank_header, benchmark_main, eval_cli, new_result, render_generalisation, run_cli  # noqa: E402
 
 log = logging.getLogger("benchmarks")
 
@@ -55,26 +52,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--model", default=None, help="learn on this backbone instead of the default (tests use a tiny one)")
     ap.add_argument("--seed", type=int, default=None, help="pass --seed N to learn-tool (default: its own default)")
     return ap.parse_args(argv)
-
-
-def _cli(home: Path, *args: Any) -> subprocess.CompletedProcess[str]:
-    """Run ``tokmem-agent ARGS`` with its defaults in a fresh process (``TOKMEM_HOME=home``)."""
-    env = {**os.environ, "TOKMEM_HOME": str(home)}
-    code = "import sys; from cli.app import main; main(sys.argv[1:])"
-    res = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"tokmem-agent {' '.join(map(str, args))} failed ({res.returncode}): {res.stderr.strip()[-500:]}")
-    return res
-
-
-def _eval(home: Path, data: Path, bank: Path | None, predictions: Path) -> dict[str, Any]:
-    args: list[Any] = ["eval", data, "--json", "--predictions", predictions]
-    if bank is not None:
-        args += ["--bank", bank]
-    started = time.perf_counter()
-    report = json.loads(_cli(home, *args).stdout)
-    report["wall_seconds"] = round(time.perf_counter() - started, 1)
-    return report
 
 
 def _by_style(predictions: Path, templates: Sequence[str], styles: Mapping[str, str]) -> dict[str, dict[str, float]]:
@@ -105,13 +82,13 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
         log.info("%s: learning %d tools from %d examples", name, info["counts"]["tools"], info["counts"]["train_examples"])
         started = time.perf_counter()
         extra = [*(["--model", args.model] if args.model else []), *(["--seed", args.seed] if args.seed is not None else [])]
-        _cli(home, "learn-tool", args.data / info["files"]["tools"], "--bank", bank, *extra)
+        run_cli(home, "learn-tool", args.data / info["files"]["tools"], "--bank", bank, *extra)
         learn_seconds = time.perf_counter() - started
         recorded = json.loads((bank / "bank.json").read_text(encoding="utf-8"))
         backbone = backbone or recorded["backbone"]
-        heldout = _eval(home, args.data / info["files"]["heldout"], bank, work / f"{name}.heldout.pred.jsonl")
+        heldout = eval_cli(home, args.data / info["files"]["heldout"], bank, work / f"{name}.heldout.pred.jsonl")
         styles = {t: d["style"] for tool in info["per_tool"].values() for t, d in tool["heldout_templates"].items()}
-        off = _eval(home, unrelated, bank, work / f"{name}.unrelated.pred.jsonl")
+        off = eval_cli(home, unrelated, bank, work / f"{name}.unrelated.pred.jsonl")
         sets[name] = {
             "tools": info["counts"]["tools"],
             "train_examples": info["counts"]["train_examples"],
@@ -131,7 +108,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
         log.info("%s: tool accuracy %.3f, full EM %.3f, false calls %.3f", name, sets[name]["tool_accuracy"], sets[name]["full_em"], sets[name]["false_call_rate"])
     catalog = None
     if not args.no_catalog and args.model is None:
-        off = _eval(home, unrelated, None, work / "catalog.unrelated.pred.jsonl")
+        off = eval_cli(home, unrelated, None, work / "catalog.unrelated.pred.jsonl")
         catalog = {"false_call_rate": off["no_tool_false_call_rate"], "unrelated_n": off["n"]}
         log.info("catalog bank: false calls %.3f on unrelated queries", catalog["false_call_rate"])
     mean = {k: sum(s[k] for s in sets.values()) / len(sets) for k in ("tool_accuracy", "tool_recall", "full_em", "false_call_rate")}
@@ -139,8 +116,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
     for s in sets.values():
         for style, v in s["by_style"].items():
             styles_all.setdefault(style, []).append(v["tool_accuracy"])
-    head = SimpleNamespace(model_id=(backbone or {}).get("model_id"), fingerprint=SimpleNamespace(adapter=(backbone or {}).get("adapter")))
-    result = new_result("generalisation", "generalisation.py", argv, args, head)
+    result = new_result("generalisation", "generalisation.py", argv, args, bank_header(backbone))
     result.update(
         sets=sets,
         mean=mean,
@@ -154,11 +130,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark and write ``<out>/<name>.json`` and ``.md``."""
-    setup_logging()
-    args = parse_args(argv)
-    result = run(args, argv)
-    write_outputs(args.out, args.name, result, render_generalisation(result))
-    return result
+    return benchmark_main(argv, parse_args, run, render_generalisation)
 
 
 if __name__ == "__main__":

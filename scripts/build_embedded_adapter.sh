@@ -17,5 +17,6 @@ trap 'rm -rf "$home"' EXIT
 # q/k/v/o_proj, 2 epochs, paraphrases, 400 negatives
 TOKMEM_HOME="$home" tokmem-agent adapt "$@" | tee "$home/adapt.log"   # --debug: progress lines
 id=$(sed -n 's/^adapter \([0-9a-f]\{16\}\):.*/\1/p' "$home/adapt.log")
-shipped=$(python scripts/ship_adapter.py "$home/models/adapters/$id")   # float16 weights: a new id
+[ -n "$id" ] || { echo "no adapter id in the output of tokmem-agent adapt" >&2; exit 1; }
+shipped=$("${PYTHON:-python}" scripts/ship_adapter.py "$home/models/adapters/$id")   # float16 weights: a new id
 echo "trained adapter $id, shipped as $shipped (the embedded model's default)"

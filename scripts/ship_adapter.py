@@ -20,13 +20,19 @@ PACKAGE = ROOT / "tokmem_agents" / "data" / "adapters"
 
 
 def main() -> int:
+    if len(sys.argv) != 2:
+        print("usage: python scripts/ship_adapter.py TRAINED_ADAPTER_DIR", file=sys.stderr)
+        return 2
     trained = read_adapter(Path(sys.argv[1]))
     state = {k: v.half() for k, v in load_file(str(trained.path / WEIGHTS_FILE)).items()}
     stats = {**trained.stats, "shipped_from": trained.id, "stored_dtype": "float16"}
     shipped = save_adapter(state, trained.config, trained.base, stats, root=PACKAGE)
     for f in shipped.path.iterdir():
         f.chmod(0o644)
-    (PACKAGE / "defaults.json").write_text(json.dumps({trained.base.model_id: shipped.id}) + "\n", encoding="utf-8")
+    table = PACKAGE / "defaults.json"
+    defaults = json.loads(table.read_text(encoding="utf-8")) if table.exists() else {}
+    defaults[trained.base.model_id] = shipped.id  # other backbones keep their defaults
+    table.write_text(json.dumps(defaults) + "\n", encoding="utf-8")
     print(shipped.id)
     return 0
 

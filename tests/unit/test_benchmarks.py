@@ -282,9 +282,9 @@ def test_report_renders_a_serving_run_with_its_speed_ratios(tmp_path: Path) -> N
 
 def test_learn_one_tool_times_learn_tool_and_scores_before_and_after(tiny_model_dir: Path, tmp_path: Path) -> None:
     """learn_one_tool.py on a one-tool tiny bank: the new tool is learned through the CLI, timed, scored."""
-    gen = _script("generalisation")
+    script = _script("learn_one_tool")
     base = tmp_path / "base"
-    gen._cli(tmp_path / "home", "learn-tool", BENCH.parent / "tools" / "add_days.json", "--bank", base,
+    sys.modules["_common"].run_cli(tmp_path / "home", "learn-tool", BENCH.parent / "tools" / "add_days.json", "--bank", base,
              "--model", tiny_model_dir, "--epochs", 1)
     others = tmp_path / "others.jsonl"
     rows = [line for line in (BENCH.parent / "tools" / "eval" / "single.jsonl").read_text(encoding="utf-8").splitlines()
@@ -292,10 +292,11 @@ def test_learn_one_tool_times_learn_tool_and_scores_before_and_after(tiny_model_
     others.write_text("\n".join(rows) + "\n", encoding="utf-8")
     heldout = tmp_path / "heldout.jsonl"
     heldout.write_text("".join((BENCH / "data" / "learn_one_tool" / "heldout.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:3]), encoding="utf-8")
-    res = _script("learn_one_tool").main(["--bank", str(base), "--heldout", str(heldout), "--others", str(others), "--out", str(tmp_path / "out")])
+    res = script.main(["--bank", str(base), "--heldout", str(heldout), "--others", str(others), "--out", str(tmp_path / "out")])
     assert res["tools_before"] == 1 and res["tools_after"] == 2
-    assert res["train_examples"] >= 20 and res["train_seconds"] > 0 and res["learn_wall_seconds"] >= res["train_seconds"]
+    assert res["tool"] == "set_reminder" and res["tool_examples"] == 20
+    assert res["train_examples"] >= 20 + 4 and res["train_seconds"] > 0  # 4 of add_days replayed and res["learn_wall_seconds"] >= res["train_seconds"]
     assert res["new_tool"]["n"] == 3 and res["others_before"]["n"] == res["others_after"]["n"] == 2
     md = (tmp_path / "out" / "learn_one_tool.md").read_text(encoding="utf-8")
-    assert "into the 1-tool bank" in md and "| new tool, held-out phrasings | 3 |" in md
+    assert "(`set_reminder`, 20 examples) into the 1-tool bank" in md and "| new tool, held-out phrasings | 3 |" in md
     assert [t["name"] for t in json.loads((base / "bank.json").read_text(encoding="utf-8"))["tools"]] == ["add_days"]  # a copy learned
