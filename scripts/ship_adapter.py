@@ -13,10 +13,8 @@ from pathlib import Path
 
 from safetensors.torch import load_file
 
-from tokmem_agents.model.adapters import WEIGHTS_FILE, read_adapter, save_adapter
-
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = ROOT / "tokmem_agents" / "data" / "adapters"
+from tokmem_agents.files import atomic_write_text
+from tokmem_agents.model.adapters import SHIPPED_ADAPTERS, SHIPPED_DEFAULTS, WEIGHTS_FILE, read_adapter, save_adapter
 
 
 def main() -> int:
@@ -26,13 +24,12 @@ def main() -> int:
     trained = read_adapter(Path(sys.argv[1]))
     state = {k: v.half() for k, v in load_file(str(trained.path / WEIGHTS_FILE)).items()}
     stats = {**trained.stats, "shipped_from": trained.id, "stored_dtype": "float16"}
-    shipped = save_adapter(state, trained.config, trained.base, stats, root=PACKAGE)
+    shipped = save_adapter(state, trained.config, trained.base, stats, root=SHIPPED_ADAPTERS)
     for f in shipped.path.iterdir():
         f.chmod(0o644)
-    table = PACKAGE / "defaults.json"
-    defaults = json.loads(table.read_text(encoding="utf-8")) if table.exists() else {}
+    defaults = json.loads(SHIPPED_DEFAULTS.read_text(encoding="utf-8")) if SHIPPED_DEFAULTS.exists() else {}
     defaults[trained.base.model_id] = shipped.id  # other backbones keep their defaults
-    table.write_text(json.dumps(defaults) + "\n", encoding="utf-8")
+    atomic_write_text(SHIPPED_DEFAULTS, json.dumps(defaults) + "\n")
     print(shipped.id)
     return 0
 

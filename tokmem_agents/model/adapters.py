@@ -32,6 +32,7 @@ WEIGHTS_FILE = "adapter_model.safetensors"
 FORMAT = 1
 SHIPPED_ADAPTERS = Path(__file__).parent.parent / "data" / "adapters"
 """Adapters shipped with the package; ``defaults.json`` there maps a model id to its default adapter."""
+SHIPPED_DEFAULTS = SHIPPED_ADAPTERS / "defaults.json"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def adapter_id(state: Mapping[str, torch.Tensor]) -> str:
 
 def default_adapter(model_id: str) -> str | None:
     """The id of the adapter a model loads with by default (shipped ``defaults.json``), or None."""
-    f = SHIPPED_ADAPTERS / "defaults.json"
+    f = SHIPPED_DEFAULTS
     try:
         table = json.loads(f.read_text(encoding="utf-8"))
     except (OSError, ValueError):
